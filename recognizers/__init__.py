@@ -1,0 +1,100 @@
+"""Recognizers: one module per entity type, found by walking this package.
+
+A module defines ``RECOGNIZER = Recognizer(...)``. Adding a recognizer means adding one file here (and,
+if it needs one, a line in the rule pack); nothing else registers it.
+
+One definition serves two engines:
+
+* the column path runs ``pattern`` with polars (Rust regex dialect) over whole columns and checks the
+  candidates with ``valid_expr`` (a polars expression);
+* the free-text path turns the same definition into a Presidio ``PatternRecognizer`` whose
+  ``validate_result`` calls the scalar ``validate``.
+
+Patterns are written in the dialect both engines understand: ``[0-9]`` not ``\\d``, no look-around, and
+``(?-u:\\b)`` for an ASCII word boundary (a CJK character counts as a boundary, so ``身份证号110101…`` is
+found while a match inside a longer digit run is not). :func:`python_pattern` translates that boundary
+for Python's regex engines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import polars as pl
+
+ASCII_BOUNDARY = "(?-u:\\b)"
+
+Kind = Literal["identifier", "vocabulary"]
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    """Everything the pipeline knows about one entity type."""
+
+    entity: str
+    """Entity type name, e.g. ``CN_ID_CARD`` (the names are part of the report interface)."""
+    pattern: str
+    """Unanchored regex for one candidate inside a (NFKC-normalised) text, Rust + Python compatible."""
+    headers: tuple[str, ...]
+    """Header words: Chinese, pinyin, pinyin initials, English, all lower case."""
+    kind: Kind = "identifier"
+    """``identifier``: a pattern with a checksum or a tight shape; ``vocabulary``: decided from words."""
+    priority: int = 50
+    """Lower wins when one value matches several entities (an ID number beats a USCC or a bank card)."""
+    validate: Callable[[str], bool] | None = None
+    """Scalar validator on a matched candidate (Presidio's ``validate_result``); None = shape is enough."""
+    valid_expr: Callable[[pl.Expr], pl.Expr] | None = None
+    """Vectorised validator: a Utf8 expression of candidates -> Boolean; must agree with ``validate``."""
+    negative_headers: tuple[str, ...] = ()
+    """Header words that cancel a header match (``地址类型``, ``phone_model``)."""
+    masked_pattern: str | None = None
+    """Anchored regex of an already-masked value of this entity (``138****5678``)."""
+    mask: dict[str, Any] = field(default_factory=lambda: {"style": "head_tail", "keep_head": 1, "keep_tail": 1})
+    """Display mask convention used for examples and the ``mask`` operator (see screening.operators)."""
+    context: tuple[str, ...] = ()
+    """Words that make a free-text match more likely (Presidio context)."""
+    score: float = 0.5
+    """Presidio score of a pattern match before validation."""
+    examples_valid: tuple[str, ...] = ()
+    examples_invalid: tuple[str, ...] = ()
+
+    @property
+    def python_pattern(self) -> str:
+        return python_pattern(self.pattern)
+
+    def is_valid(self, value: str) -> bool:
+        """True when ``value`` (one candidate) passes the validator; True when there is none."""
+        return True if self.validate is None else bool(self.validate(value))
+
+
+def python_pattern(pattern: str) -> str:
+    """Translate the Rust-dialect pattern to Python's ``re``/``regex`` (ASCII word boundary)."""
+    return pattern.replace(ASCII_BOUNDARY, "(?a:\\b)")
+
+
+@cache
+def all_recognizers() -> tuple[Recognizer, ...]:
+    """Every ``RECOGNIZER`` defined in a module of this package, in priority order."""
+    found: list[Recognizer] = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        rec = getattr(module, "RECOGNIZER", None)
+        if isinstance(rec, Recognizer):
+            found.append(rec)
+    names = [r.entity for r in found]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise RuntimeError(f"two recognizers define {sorted(dupes)}")
+    return tuple(sorted(found, key=lambda r: (r.priority, r.entity)))
+
+
+def by_entity() -> dict[str, Recognizer]:
+    return {r.entity: r for r in all_recognizers()}

@@ -1,0 +1,198 @@
+"""Helpers shared by the recognizer modules: word lists, anchored matching and vectorised checksums.
+
+Every checksum comes twice, once for one string (Presidio's ``validate_result``) and once as a polars
+expression over a column of candidates; the tests check that both agree. The expression helpers expect
+their input to have the right shape already (the caller gates them with an anchored regex) and give null
+where a character is outside the alphabet, so a caller ends with ``.fill_null(False)``.
+
+Most expressions here and in the ``valid_expr`` functions refer to their input several times (one slice
+per character), and an eager ``select`` evaluates a repeated sub-expression each time: pass a column of
+candidates (``pl.col(...)`` after ``extract_all``/``explode``), not an expensive computed expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import reduce
+from pathlib import Path
+
+import polars as pl
+
+from recognizers import python_pattern
+
+DATA_DIR = Path(__file__).parent / "data"
+
+HAN = "一-鿿㐀-䶿"
+"""CJK Unified Ideographs and Extension A, as literal range ends (both regex engines accept them)."""
+
+COMMON_NEGATIVE_HEADERS: tuple[str, ...] = (
+    "类型", "类别", "种类", "型号", "数量", "次数", "个数", "状态", "标志", "标识位", "是否", "格式", "长度",
+    "校验", "规则", "type", "model", "count", "status", "flag", "format", "length",
+    "rule", "category",
+)  # fmt: skip
+"""Header words that name a property of an identifier rather than the identifier itself."""
+
+
+def load_words(name: str) -> tuple[str, ...]:
+    """Non-blank, non-comment lines of ``recognizers/data/<name>``, in file order, without duplicates."""
+    lines = (line.strip() for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
+def alternation(words: Iterable[str]) -> str:
+    """``(?:w1|w2|…)`` with longer words first, so leftmost-first matching prefers 欧阳 to 欧."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
+
+
+def han_class(exclude: str = "", extra: str = "") -> str:
+    """A character class of Han characters minus ``exclude`` (spelled as ranges, no class subtraction)."""
+    ranges: list[str] = []
+    for lo, hi in ((0x4E00, 0x9FFF), (0x3400, 0x4DBF)):
+        start = lo
+        for cp in sorted({ord(c) for c in exclude if lo <= ord(c) <= hi}):
+            if cp > start:
+                ranges.append(f"{chr(start)}-{chr(cp - 1)}" if cp - 1 > start else chr(start))
+            start = cp + 1
+        if start <= hi:
+            ranges.append(f"{chr(start)}-{chr(hi)}" if hi > start else chr(start))
+    return "[" + "".join(ranges) + extra + "]"
+
+
+def fullmatcher(pattern: str) -> Callable[[str], bool]:
+    """Scalar test: does the whole string match ``pattern`` (Rust dialect, translated for ``re``)?"""
+    compiled = re.compile(python_pattern(pattern))
+    return lambda s: isinstance(s, str) and compiled.fullmatch(s) is not None
+
+
+def fullmatch_expr(e: pl.Expr, pattern: str) -> pl.Expr:
+    """Vectorised test: does the whole cell match ``pattern``? (Rust's ``$`` allows no trailing newline.)"""
+    return e.str.contains(f"^(?:{pattern})$")
+
+
+def _char_values(e: pl.Expr, positions: Sequence[int], values: Mapping[str, int]) -> list[pl.Expr]:
+    return [e.str.slice(i, 1).replace_strict(values, default=None, return_dtype=pl.Int64) for i in positions]
+
+
+def weighted_sum_expr(
+    e: pl.Expr, weights: Sequence[int], values: Mapping[str, int], offset: int = 0
+) -> pl.Expr:
+    """Σ value(char[offset + i]) · weight[i]; null when a character is outside ``values``."""
+    terms = _char_values(e, range(offset, offset + len(weights)), values)
+    return reduce(lambda acc, t: acc + t, (t * w for t, w in zip(terms, weights, strict=True)))
+
+
+# --- ISO 7064 MOD 11-2 (GB 11643 citizen ID) ---------------------------------------------------------
+
+_MOD11_2_CHECK = "10X98765432"
+
+
+def mod11_2_check(body: str) -> str:
+    """Check character for a 17-digit body.
+
+    The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11), so Σ dᵢ·2^(17-i) ≡ 2·int(body, 13) (mod 11).
+    """
+    return _MOD11_2_CHECK[2 * int(body, 13) % 11]
+
+
+def mod11_2_expr(body: pl.Expr) -> pl.Expr:
+    """Check character (upper-case) for a column of 17-digit bodies; reduce before doubling (no overflow)."""
+    r = (body.str.to_integer(base=13, strict=False) % 11) * 2 % 11
+    return r.replace_strict(list(range(11)), list(_MOD11_2_CHECK), default=None, return_dtype=pl.String)
+
+
+# --- Luhn (bank cards, IMEI) --------------------------------------------------------------------------
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn check on a string of ASCII digits."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def luhn_expr(digits: pl.Expr) -> pl.Expr:
+    """Luhn check on a column of 1–20 ASCII digits.
+
+    Left-padded with zeros to 20 digits and cut into two-digit chunks ``ab``: ``b`` counts as it is, ``a``
+    doubled (minus 9 when the double exceeds 9). ``digits`` is referenced once, so passing a computed
+    expression (``replace_all`` of separators) costs one evaluation, not one per digit.
+    """
+    chunks = digits.str.pad_start(20, "0").str.extract_all("[0-9]{2}")
+    c = pl.element().cast(pl.Int64)
+    return chunks.list.eval(c % 10 + c // 10 * 2 - (c >= 50).cast(pl.Int64) * 9).list.sum() % 10 == 0
+
+
+# --- GB 11714 organisation code -----------------------------------------------------------------------
+
+_GB11714_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# C9 = 11 - (Σ mod 11), written 0-9, X for 10, 0 for 11.
+_GB11714_CHECK = {r: "0" if r == 0 else "X" if r == 1 else str(11 - r) for r in range(11)}
+
+
+def gb11714_check(body: str) -> str:
+    """Check character for the 8-character body of an organisation code."""
+    total = sum(_GB11714_VALUES[c] * w for c, w in zip(body, _GB11714_WEIGHTS, strict=True))
+    return _GB11714_CHECK[total % 11]
+
+
+def gb11714_expr(code: pl.Expr, offset: int = 0) -> pl.Expr:
+    """Check character for the 8-character body starting at ``offset`` in each cell."""
+    total = weighted_sum_expr(code, _GB11714_WEIGHTS, _GB11714_VALUES, offset)
+    return (total % 11).replace_strict(
+        list(_GB11714_CHECK), list(_GB11714_CHECK.values()), default=None, return_dtype=pl.String
+    )
+
+
+# --- GB 32100 unified social credit code --------------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
+
+
+def uscc_check(body: str) -> str:
+    """Check character for the first 17 characters of a USCC."""
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(body[:17], _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_expr(code: pl.Expr) -> pl.Expr:
+    """Check character for the first 17 characters of each cell."""
+    total = weighted_sum_expr(code, _USCC_WEIGHTS, _USCC_VALUES)
+    return ((31 - total % 31) % 31).replace_strict(
+        list(range(31)), list(USCC_ALPHABET), default=None, return_dtype=pl.String
+    )
+
+
+# --- ISO 3779 vehicle identification number -----------------------------------------------------------
+
+_VIN_VALUES = {str(d): d for d in range(10)} | dict(
+    zip(
+        "ABCDEFGHJKLMNPRSTUVWXYZ",
+        (1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9),
+        strict=True,
+    )
+)
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_VIN_CHECK = "0123456789X"
+
+
+def vin_check(vin: str) -> str:
+    """Check character (position 9) of a 17-character VIN."""
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(vin, _VIN_WEIGHTS, strict=True))
+    return _VIN_CHECK[total % 11]
+
+
+def vin_expr(vin: pl.Expr) -> pl.Expr:
+    """Check character (position 9) of each 17-character cell."""
+    total = weighted_sum_expr(vin, _VIN_WEIGHTS, _VIN_VALUES)
+    return (total % 11).replace_strict(
+        list(range(11)), list(_VIN_CHECK), default=None, return_dtype=pl.String
+    )

@@ -1,0 +1,97 @@
+"""PERSON: Chinese personal name (姓名) in a name column.
+
+A surname from ``data/surnames.txt`` (single, or compound such as 欧阳 司马 诸葛) followed by one or two Han
+characters. Compound surnames are listed before single ones, so leftmost-first matching reads 欧阳娜娜 as
+欧阳 + 娜娜. The pattern is meant for whole cells (the column path anchors it); unanchored it still finds
+something in most Chinese prose, which is why names in free text are left to the NER model.
+
+Validation rejects a given name containing a particle, pronoun or address/organisation character
+(张的, 王市), which no real name has. Minority names written with a middle dot (阿卜杜·热合曼) and
+names in traditional characters are not covered.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from recognizers import Recognizer
+from recognizers._common import HAN, alternation, fullmatch_expr, fullmatcher, load_words
+
+SURNAMES = load_words("surnames.txt")
+COMPOUND_SURNAMES = tuple(s for s in SURNAMES if len(s) == 2)
+PATTERN = f"{alternation(SURNAMES)}[{HAN}]{{1,2}}"
+_COMPOUND_NAME = f"{alternation(COMPOUND_SURNAMES)}[{HAN}]{{1,2}}"
+# Characters that do not occur in given names: particles, pronouns, measure and address/organisation words.
+_NOT_IN_GIVEN_NAME = (
+    "[的了是在和与及或等我你他她它们这那个吗呢吧啊也就都说要会对从把被让给向到为以于之其而但并还又很不没"
+    "省市区县镇乡村路街号室楼栋司局厂店]"
+)
+
+_is_name = fullmatcher(PATTERN)
+_is_compound = fullmatcher(_COMPOUND_NAME)
+_bad_given = re.compile(_NOT_IN_GIVEN_NAME)
+
+
+def given_name(s: str) -> str:
+    """The part after the surname (a compound surname counts whole when the rest still fits)."""
+    return s[2:] if _is_compound(s) else s[1:]
+
+
+def validate(s: str) -> bool:
+    return _is_name(s) and _bad_given.search(given_name(s)) is None
+
+
+def valid_expr(e: pl.Expr) -> pl.Expr:
+    given = pl.when(fullmatch_expr(e, _COMPOUND_NAME)).then(e.str.slice(2)).otherwise(e.str.slice(1))
+    return (fullmatch_expr(e, PATTERN) & ~given.str.contains(_NOT_IN_GIVEN_NAME)).fill_null(False)
+
+
+RECOGNIZER = Recognizer(
+    entity="PERSON",
+    pattern=PATTERN,
+    kind="vocabulary",
+    priority=90,
+    validate=validate,
+    valid_expr=valid_expr,
+    headers=(
+        "姓名", "名字", "真实姓名", "客户姓名", "用户姓名", "员工姓名", "患者姓名", "学生姓名", "联系人",
+        "联系人姓名", "收货人", "收件人", "户主", "持卡人", "开户人", "申请人", "法定代表人", "法人代表",
+        "负责人", "经办人", "xingming", "mingzi", "lianxiren", "xm", "khxm", "yhxm", "lxr", "shr", "fddbr",
+        "frdb", "name", "full_name", "fullname", "real_name", "realname", "person_name", "customer_name",
+        "cust_name", "client_name", "contact_name", "receiver", "recipient", "holder_name",
+        "card_holder", "legal_representative", "patient_name", "employee_name", "student_name",
+    ),
+    negative_headers=(
+        "类型", "数量", "状态", "是否", "公司", "企业", "单位", "机构", "组织", "银行", "医院", "学校",
+        "部门", "产品", "商品", "文件", "用户名", "昵称", "网名", "账号", "地名", "路名", "品牌", "项目",
+        "店铺", "字段", "拼音", "英文", "type", "count", "status", "flag", "company", "corp", "enterprise",
+        "org", "bank", "hospital", "school", "dept", "department", "product", "goods", "item", "file",
+        "user_name", "username", "nickname", "nick", "login", "account", "place", "street", "brand",
+        "project", "shop", "store", "field", "column", "table", "host", "domain", "pinyin",
+    ),
+    masked_pattern=r"^[一-鿿]{1,2}\*{1,3}$",
+    mask={"style": "name"},
+    context=("姓名", "名字", "联系人", "先生", "女士", "本人", "name"),
+    score=0.3,
+    examples_valid=(
+        "张三",
+        "王小明",
+        "李娜",
+        "欧阳娜娜",
+        "司马光",
+        "诸葛亮",
+        "上官婉儿",
+        "赵子龙",
+    ),
+    examples_invalid=(
+        "张",  # surname alone
+        "欧阳娜娜娜",  # too long
+        "某某某",  # no surname
+        "张的",  # particle in the given name
+        "王市区",
+        "Zhang San",
+        "张三1",
+    ),
+)  # fmt: skip

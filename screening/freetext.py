@@ -1,0 +1,667 @@
+"""Free text: entities inside the cells of free-text columns (remarks, notes, descriptions).
+
+Presidio is where the project's recognizers meet free text. The analyzer runs on a blank ``zh`` spaCy
+pipeline built in memory whose tokenizer is jieba (nothing is downloaded, no pretrained model exists),
+with an explicit registry holding only the project's recognizers:
+
+* one ``PatternRecognizer`` per identifier recognizer in ``recognizers/`` (same pattern and validator as
+  the column path);
+* :class:`JiebaNerRecognizer` for PERSON, CN_ADDRESS and ORGANIZATION, rules over jieba's POS tags.
+
+jieba segments each text once: the pipeline's tokenizer runs ``jieba.posseg`` and keeps the tags on the
+tokens, so the NER rules and Presidio's context words (lemma = jieba word) share one segmentation.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import jieba
+import jieba.posseg
+import regex
+import spacy
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
+from spacy.tokens import Doc
+
+from recognizers import Recognizer, all_recognizers
+from screening.model import Span
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.vocab import Vocab
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE = "zh"
+NER_ENTITIES = ("PERSON", "CN_ADDRESS", "ORGANIZATION")
+# Used only when the entity has no module in recognizers/ (yet): identifiers (priority < 50) win.
+_FALLBACK_PRIORITY = {"CN_ADDRESS": 60, "ORGANIZATION": 65, "PERSON": 70}
+CACHE_SIZE = 50_000
+"""Texts whose spans are remembered per process (remarks repeat: 已核实, 无, 同上 ...)."""
+PARALLEL_MIN_TEXTS = {"fork": 1_000, "forkserver": 8_000, "spawn": 8_000}
+"""Below this many distinct uncached texts a pool costs more than it saves (see the module notes)."""
+
+
+# -- jieba: quiet, initialised once ----------------------------------------------------------------------
+
+
+class _DebugOnly(logging.Filter):
+    """Demote jieba's records (prefix-dict chatter, a failed cache dump) to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def _quiet_jieba() -> None:
+    # jieba prints "Building prefix dict ..." through its own stderr handler; send it to logging
+    # instead. A read-only temp dir only makes the cache dump fail, which jieba catches and logs.
+    jieba_logger = jieba.default_logger
+    jieba_logger.removeHandler(jieba.log_console)
+    if not any(isinstance(f, _DebugOnly) for f in jieba_logger.filters):
+        jieba_logger.addFilter(_DebugOnly())
+
+
+_quiet_jieba()
+
+
+# -- lexicons --------------------------------------------------------------------------------------------
+
+_BUILTIN_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
+    "明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强"
+    "帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓"
+    "修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植"
+    "衡富尧闭由"
+)
+_BUILTIN_COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
+    "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "万俟", "澹台", "闻人", "申屠",
+)
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """The surname lexicon: from the PERSON recognizer module, its data file, or a built-in fallback."""
+    try:
+        from recognizers import person  # type: ignore[attr-defined]
+
+        found = getattr(person, "SURNAMES", None)
+    except ImportError:
+        found = None
+    if not found:
+        try:
+            text = resources.files("recognizers").joinpath("data/surnames.txt").read_text(encoding="utf-8")
+        except (FileNotFoundError, OSError):
+            text = ""
+        found = [line.split()[0] for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    names = frozenset(s.strip() for s in found if 1 <= len(s.strip()) <= 2 and _is_cjk(s.strip()))
+    if not names:
+        logger.debug("no surname lexicon in recognizers/, using the built-in one")
+        names = frozenset(_BUILTIN_SURNAMES) | frozenset(_BUILTIN_COMPOUND_SURNAMES)
+    return names
+
+
+# -- the spaCy pipeline -------------------------------------------------------------------------------
+
+Token = tuple[str, str, int]
+"""A jieba token: (word, POS flag, start offset in the text)."""
+
+
+
+JIEBA_POS = "jieba_pos"
+"""``Doc.user_data`` key of the jieba tokens with their POS flags: a list of (word, flag, start)."""
+
+
+class JiebaPosTokenizer:
+    """spaCy tokenizer: jieba.posseg words as tokens, jieba's POS flag as ``tag_``, the word as lemma."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        tokens = jieba_tokens(text)
+        words: list[str] = []
+        spaces: list[bool] = []
+        tags: list[str] = []
+        for word, flag, _ in tokens:
+            if word == " " and words and not spaces[-1]:
+                spaces[-1] = True
+                continue
+            words.append(word)
+            spaces.append(False)
+            tags.append(flag)
+        # The lemma is the word: Presidio's context words (电话, 身份证号) then match jieba tokens.
+        # The flags also ride in user_data: reading them back from Token.tag_ costs more than jieba.
+        return Doc(
+            self.vocab, words=words, spaces=spaces, tags=tags, lemmas=words, user_data={JIEBA_POS: tokens}
+        )
+
+
+def jieba_tokens(text: str) -> list[Token]:
+    """(word, flag, start) for each jieba.posseg token (HMM on); the words concatenate to ``text``."""
+    out: list[Token] = []
+    pos = 0
+    for word, flag in jieba.posseg.dt.cut(text):
+        out.append((word, flag, pos))
+        pos += len(word)
+    return out
+
+
+def build_nlp() -> Language:
+    """The blank ``zh`` pipeline with jieba segmentation, built in memory (no model, no download)."""
+    nlp = spacy.blank(LANGUAGE, config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    # Same segmenter, plus POS flags, so the NER rules do not segment every text a second time.
+    nlp.tokenizer = JiebaPosTokenizer(nlp.vocab)
+    return nlp
+
+
+def build_nlp_engine() -> SpacyNlpEngine:
+    """Presidio's spaCy engine around :func:`build_nlp`; ``load()`` (which may download) is never called."""
+    engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "blank_zh_jieba"}])
+    engine.nlp = {LANGUAGE: build_nlp()}
+    return engine
+
+
+# -- recognizers --------------------------------------------------------------------------------------
+
+
+class ProjectPatternRecognizer(PatternRecognizer):
+    """A project identifier recognizer as a Presidio ``PatternRecognizer`` (same pattern, same validator)."""
+
+    def __init__(self, rec: Recognizer) -> None:
+        self.rec = rec
+        super().__init__(
+            supported_entity=rec.entity,
+            name=f"{rec.entity}_recognizer",
+            supported_language=LANGUAGE,
+            patterns=[Pattern(rec.entity.lower(), rec.python_pattern, rec.score)],
+            context=list(rec.context) or None,
+            # Case-sensitive like the column path (polars); no IGNORECASE.
+            global_regex_flags=regex.DOTALL | regex.MULTILINE,
+        )
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        if self.rec.validate is None:
+            return None
+        try:
+            return bool(self.rec.validate(pattern_text))
+        except Exception:  # a validator must not stop the scan: an unvalidatable candidate is no match
+            logger.debug("validator for %s raised", self.rec.entity, exc_info=True)
+            return False
+
+
+_ADMIN_SUFFIXES = ("省", "市", "区", "县", "州", "旗", "盟", "镇", "乡", "自治区", "新区", "开发区")
+_ROAD_SUFFIXES = ("路", "街", "大街", "道", "大道", "巷", "弄", "胡同", "村", "屯", "里弄", "公路")
+_DETAIL_SUFFIXES = (
+    "号", "室", "栋", "幢", "单元", "楼", "层", "座", "院", "号院", "号楼", "组", "段", "苑", "园", "大厦",
+    "公寓", "花园", "小区", "社区", "广场", "中心", "期", "区", "户", "排", "门",
+)
+_DETAIL_CHARS = frozenset("号室栋幢楼层座弄巷组")
+_NOT_ROADS = frozenset({"渠道", "频道", "通道", "轨道", "味道", "管道", "报道", "跑道", "知道", "道路", "赛道"})
+_ADDRESS_CONNECTORS = frozenset({"-", "—", "#", "之"})
+_ADDRESS_FILLER_TAGS = frozenset({"n", "nz", "nr", "nrt", "ns", "a", "j", "b", "f", "s", "nt", "eng", "l"})
+_ORG_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团", "银行", "分行", "支行", "信用社",
+    "医院", "卫生院", "诊所", "大学", "学院", "中学", "小学", "幼儿园", "研究院", "研究所", "事务所",
+    "委员会", "协会", "基金会", "合作社", "工作室", "商行", "酒店", "宾馆", "派出所", "法院", "检察院",
+    "出版社", "电视台", "保险", "证券", "工厂", "厂",
+)
+_ORG_PROPER_TAGS = frozenset({"ns", "nz", "nt", "j", "eng", "nrt"})
+_ORG_EXTEND_TAGS = _ORG_PROPER_TAGS | {"n", "b", "m", "vn", "an", "l"}
+_PERSON_TAGS = frozenset({"nr", "nrt", "nrfg"})
+_GIVEN_TAGS = frozenset({"nr", "nrt", "nrfg", "ng"})
+_WEAK_GIVEN_TAGS = frozenset({"n", "a", "ag", "an", "nz", "j", "vg", "i", "z"})
+_EXTEND_TAGS = _GIVEN_TAGS | {"vg", "ag", "x", "j"}  # 白玉/nr 婷/x: a lone character jieba could not tag
+_SURNAME_TOKEN_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "n", "nz", "ng", "a", "j"})
+# Compound surnames that are also ordinary words (东方明珠): joined only when jieba tags them nr.
+_AMBIGUOUS_COMPOUNDS = frozenset({"东方", "南宫", "西门", "百里", "上官", "长孙", "公孙"})
+# Characters jieba glues to a following surname (转林, 由施斌): 由/和/向 are surnames too, rarely.
+_FUNCTION_CHARS = frozenset("转由和向与及给被把让请叫找将同跟从替为是有对在于经据")
+# Single characters that follow a name but are not part of it (张伟家, 李娜说).
+_NOT_GIVEN = frozenset("的了说是在和与及等家处们也都已来去要有让请叫找到给把被将对向于从为又还就才再先曾")
+_TITLES = frozenset(
+    {"先生", "女士", "小姐", "同志", "老师", "经理", "主任", "医生", "律师", "师傅", "总", "工", "阿姨", "大爷"}
+)
+# Places jieba tags nr and whose first character is a common surname (徐汇 -> 徐).
+_NOT_PERSONS = frozenset(
+    {
+        "谢谢", "石家庄", "徐汇", "黄浦", "杨浦", "长宁", "金山", "宝山", "嘉定", "闵行", "松江", "奉贤",
+        "海淀", "丰台", "房山", "顺义", "昌平", "延庆", "平谷", "武侯", "锦江", "金牛", "成华", "龙岗",
+        "罗湖", "福田", "宝安", "番禺", "白云", "越秀", "海珠", "天河", "江宁", "秦淮", "鼓楼", "玄武",
+        "高新", "江北", "江干", "余杭", "萧山", "武昌", "汉阳", "洪山", "雨花", "岳麓", "芙蓉", "开福",
+    }
+)
+_SCORES = {"PERSON": 0.85, "PERSON_JOINED": 0.75, "PERSON_WEAK": 0.6, "CN_ADDRESS": 0.75, "ORGANIZATION": 0.8, "ORG_SUFFIX": 0.65}
+
+
+def _is_number(word: str, flag: str) -> bool:
+    # Room, building and house numbers; longer digit runs are phone/ID numbers, not address parts.
+    return len(word) <= 6 and (flag == "m" or re.fullmatch(r"[0-9A-Za-z]+", word) is not None)
+
+
+@lru_cache(maxsize=65_536)
+def _address_class(word: str, flag: str) -> str | None:
+    """place / road / detail / number / connector / None, for one jieba token."""
+    if len(word) >= 2 and word.endswith(_ADMIN_SUFFIXES) and flag not in {"v", "d", "r", "p", "c"}:
+        return "place"
+    if flag == "ns":
+        return "place"
+    if word in _DETAIL_CHARS:  # 弄 is often tagged v, 号 m
+        return "detail"
+    if word.endswith(_ORG_SUFFIXES):  # 医院 ends in 院 but is an organisation
+        return None
+    if word not in _NOT_ROADS and flag not in {"v", "d", "r", "p", "c", "uj"}:
+        if word.endswith(_ROAD_SUFFIXES):
+            return "road"
+        if word.endswith(_DETAIL_SUFFIXES):
+            return "detail"
+    if _is_number(word, flag):
+        return "number"
+    if word in _ADDRESS_CONNECTORS:
+        return "connector"
+    return None
+
+
+Token = tuple[str, str, int]
+"""(word, jieba flag, start offset)."""
+
+
+class JiebaNerRecognizer(EntityRecognizer):
+    """PERSON, CN_ADDRESS and ORGANIZATION from jieba POS tags (nr / ns / nt) plus Chinese suffix rules.
+
+    Rules, in this order, each on the tokens the previous ones left: addresses (place names followed by
+    road or house-number detail; a bare place name is not an address), organisations (``nt`` tokens, and
+    names ending in 有限公司/银行/医院/大学…), persons (``nr`` tokens of 2-4 characters starting with a
+    known surname, or a surname token followed by a given-name token).
+    """
+
+    def __init__(self, surname_lexicon: frozenset[str] | None = None) -> None:
+        self.surnames = surname_lexicon if surname_lexicon is not None else surnames()
+        super().__init__(
+            supported_entities=list(NER_ENTITIES), supported_language=LANGUAGE, name="JiebaNerRecognizer"
+        )
+
+    def load(self) -> None:
+        jieba.initialize()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        tokens = self.tokens(text, nlp_artifacts)
+        found = self.find(tokens)
+        wanted = set(entities) if entities else set(NER_ENTITIES)
+        return [
+            RecognizerResult(entity_type=entity, start=start, end=end, score=score)
+            for entity, start, end, score in found
+            if entity in wanted
+        ]
+
+    @staticmethod
+    def tokens(text: str, nlp_artifacts: NlpArtifacts | None) -> list[Token]:
+        """jieba tokens with flags: from the pipeline when it made them, else segment here (NoOp engine)."""
+        doc = getattr(nlp_artifacts, "tokens", None)
+        if isinstance(doc, Doc) and JIEBA_POS in doc.user_data and doc.text == text:
+            return doc.user_data[JIEBA_POS]
+        return jieba_tokens(text)
+
+    def find(self, tokens: list[Token]) -> list[tuple[str, int, int, float]]:
+        """(entity, start, end, score) for the tokens of one text, no two overlapping."""
+        taken = [False] * len(tokens)
+        self._skip: dict[int, int] = {}
+        found: list[tuple[str, int, int, float]] = []
+        for rule in (self._addresses, self._organisations, self._persons):
+            for entity, i, j, score in rule(tokens, taken):
+                start = tokens[i][2] + self._skip.pop(i, 0)
+                found.append((entity, start, tokens[j - 1][2] + len(tokens[j - 1][0]), score))
+                taken[i:j] = [True] * (j - i)
+        return found
+
+    # Each rule yields (entity, first token, end token exclusive, score) over untaken tokens.
+
+    def _addresses(self, tokens: list[Token], taken: list[bool]) -> Iterable[tuple[str, int, int, float]]:
+        n = len(tokens)
+        i = 0
+        while i < n:
+            word, flag, _ = tokens[i]
+            start_class = _address_class(word, flag)
+            startable = start_class == "place" or (start_class == "road" and flag in {"ns", "nr", "nz", "nrt"})
+            if taken[i] or not startable:
+                i += 1
+                continue
+            classes = [start_class]
+            j = i + 1
+            last_good = i  # last token that may end an address
+            fillers = 0
+            while j < n and not taken[j]:
+                cls = _address_class(tokens[j][0], tokens[j][1])
+                if cls in {"place", "road", "detail", "number"}:
+                    fillers = 0
+                    last_good = j
+                elif cls == "connector" or (tokens[j][1] in _ADDRESS_FILLER_TAGS and len(tokens[j][0]) <= 4):
+                    # 科技园南区 / 人民南路: a short noun between address parts, kept only if more follows
+                    fillers += 1
+                    if fillers > 2:
+                        break
+                else:
+                    break
+                classes.append(cls)
+                j += 1
+            end = last_good + 1
+            parts = classes[: end - i]
+            # a place name alone (北京, 北京市朝阳区) is not an address: it needs road or house detail
+            if end - i >= 2 and (parts[0] == "road" or any(c in {"road", "detail"} for c in parts[1:])):
+                yield "CN_ADDRESS", i, end, _SCORES["CN_ADDRESS"]
+                i = end
+                continue
+            i += 1
+
+    def _organisations(
+        self, tokens: list[Token], taken: list[bool]
+    ) -> Iterable[tuple[str, int, int, float]]:
+        spans: list[tuple[int, int, float]] = []
+        for k, (word, flag, _) in enumerate(tokens):
+            if taken[k]:
+                continue
+            is_nt = flag == "nt"
+            suffix = flag not in {"v", "d", "r", "p", "c", "uj", "x"} and word.endswith(_ORG_SUFFIXES)
+            if not (is_nt or suffix):
+                continue
+            # extend left over name-like tokens (北京 华为 技术 | 有限公司), at most 4 tokens
+            left = k
+            while (
+                left > 0
+                and k - left < 4
+                and not taken[left - 1]
+                and tokens[left - 1][1] in _ORG_EXTEND_TAGS
+            ):
+                left -= 1
+            # start at the first proper name in the window; generic nouns alone (人民医院, 客户公司) are not enough
+            first = next((m for m in range(left, k) if tokens[m][1] in _ORG_PROPER_TAGS), None)
+            if first is not None:
+                spans.append((first, k + 1, _SCORES["ORGANIZATION"] if is_nt else _SCORES["ORG_SUFFIX"]))
+            elif is_nt or (len(word) > 2 and not any(word == s for s in _ORG_SUFFIXES)):
+                spans.append((k, k + 1, _SCORES["ORGANIZATION"] if is_nt else _SCORES["ORG_SUFFIX"]))
+        # merge overlapping or adjacent candidates (中国工商银行 + 北京分行)
+        merged: list[tuple[int, int, float]] = []
+        for s, e, score in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                ps, pe, pscore = merged[-1]
+                merged[-1] = (ps, max(pe, e), max(pscore, score))
+            else:
+                merged.append((s, e, score))
+        for s, e, score in merged:
+            yield "ORGANIZATION", s, e, score
+
+    def _surname_split(self, word: str) -> tuple[str, str] | None:
+        for size in (2, 1):
+            if len(word) > size and word[:size] in self.surnames:
+                return word[:size], word[size:]
+        return None
+
+    def _persons(self, tokens: list[Token], taken: list[bool]) -> Iterable[tuple[str, int, int, float]]:
+        k = 0
+        while k < len(tokens):
+            found = None if taken[k] else self._person_at(tokens, taken, k)
+            if found is None:
+                k += 1
+                continue
+            end, skip, score = found
+            if skip:  # 转林/n 刚/d: the name starts after a glued function character
+                self._skip[k] = skip
+            yield "PERSON", k, end, score
+            k = end
+
+    def _person_at(self, tokens: list[Token], taken: list[bool], k: int) -> tuple[int, int, float] | None:
+        """(end token, characters to skip in token k, score) of a name starting at token k, or None."""
+
+        def free(m: int) -> Token | None:
+            return tokens[m] if m < len(tokens) and not taken[m] else None
+
+        word, flag, _ = tokens[k]
+        nxt = free(k + 1)
+        # A surname token, then a given name: 王/nr 秀英/nr, 欧阳/ns 娜娜/nrt, 司马/nr 浩/ag 敏/ag
+        if word in self.surnames and (flag in _SURNAME_TOKEN_TAGS or len(word) == 2) and nxt is not None:
+            compound = len(word) == 2
+            strong = flag in _PERSON_TAGS or (compound and word not in _AMBIGUOUS_COMPOUNDS)
+            given_tags = _GIVEN_TAGS | (_WEAK_GIVEN_TAGS if strong else frozenset())
+            if _given_like(nxt, given_tags):
+                end = k + 2
+                after = free(k + 2)
+                if compound and len(nxt[0]) == 1 and after is not None and len(after[0]) == 1:
+                    end += _given_like(after, given_tags | {"x"})
+                name = "".join(t[0] for t in tokens[k:end])
+                if self._plausible(name, tokens, k, end):
+                    return end, 0, _SCORES["PERSON_JOINED"] if nxt[1] in _GIVEN_TAGS else _SCORES["PERSON_WEAK"]
+        # 转林/n 刚/d, 由施/p 斌/nr: a function character glued to the surname
+        if (
+            len(word) == 2
+            and word[0] in _FUNCTION_CHARS
+            and word[1] in self.surnames
+            and nxt is not None
+            and _given_like(nxt, _GIVEN_TAGS | _WEAK_GIVEN_TAGS | {"d"})
+            and self._plausible(word[1] + nxt[0], tokens, k, k + 2)
+        ):
+            return k + 2, 1, _SCORES["PERSON_WEAK"]
+        if flag not in _PERSON_TAGS or not 2 <= len(word) <= 4 or word in self.surnames:
+            return None
+        # 由施斌/nr: a 3-character token that is a function character plus a 2-character name
+        if len(word) == 3 and word[0] in _FUNCTION_CHARS and word[1] in self.surnames:
+            return (k + 1, 1, _SCORES["PERSON_JOINED"]) if self._plausible(word[1:], tokens, k, k + 1) else None
+        split = self._surname_split(word)
+        if split is None or not 1 <= len(split[1]) <= 2 or not self._plausible(word, tokens, k, k + 1):
+            return None
+        # 尹涛/nr 萱/n 先生: jieba cut a 3-character name after its second character
+        if len(word) == 2 and nxt is not None and len(nxt[0]) == 1 and nxt[0] not in _NOT_GIVEN:
+            after = free(k + 2)
+            boundary = after is None or _is_boundary(after)
+            if (nxt[1] in _EXTEND_TAGS or (nxt[1] in {"n", "v", "a"} and boundary)) and _is_cjk(nxt[0]):
+                return k + 2, 0, _SCORES["PERSON"]
+        return k + 1, 0, _SCORES["PERSON"]
+
+    @staticmethod
+    def _plausible(name: str, tokens: list[Token], i: int, j: int) -> bool:
+        """Not a place in disguise: 徐汇区, 武侯 followed by 区/路, 谢谢, 娜娜."""
+        if name in _NOT_PERSONS or len(set(name)) == 1 or not _is_cjk(name):
+            return False
+        if name.endswith(_ADMIN_SUFFIXES) or name.endswith(_ROAD_SUFFIXES):
+            return False
+        if j < len(tokens) and tokens[j][0][:1] in {"区", "县", "市", "路", "街", "镇", "村", "省", "道", "巷"}:
+            return False
+        return not (i > 0 and tokens[i - 1][0].endswith(("省", "市", "区", "县")))
+
+
+def _given_like(token: Token, tags: frozenset[str] | set[str]) -> bool:
+    word, flag, _ = token
+    return 1 <= len(word) <= 2 and flag in tags and _is_cjk(word) and word not in _NOT_GIVEN
+
+
+def _is_boundary(token: Token) -> bool:
+    word, flag, _ = token
+    return (flag == "x" and not _is_cjk(word)) or word in _TITLES or flag in {"uj", "p", "c", "v"}
+
+
+# -- the analyzer ------------------------------------------------------------------------------------
+
+
+def identifier_recognizers(recs: Iterable[Recognizer]) -> list[ProjectPatternRecognizer]:
+    return [ProjectPatternRecognizer(r) for r in recs if r.kind == "identifier" and r.pattern]
+
+
+def _build_analyzer(recs: Sequence[Recognizer]) -> AnalyzerEngine:
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    for recognizer in identifier_recognizers(recs):
+        registry.add_recognizer(recognizer)
+    # Never empty: an empty registry makes AnalyzerEngine load Presidio's predefined recognizers.
+    registry.add_recognizer(JiebaNerRecognizer())
+    return AnalyzerEngine(
+        nlp_engine=build_nlp_engine(), registry=registry, supported_languages=[LANGUAGE]
+    )
+
+
+@cache
+def _default_analyzer() -> AnalyzerEngine:
+    return _build_analyzer(all_recognizers())
+
+
+def build_analyzer(recognizers: Sequence[Recognizer] | None = None) -> AnalyzerEngine:
+    """Presidio analyzer with only the project's recognizers (cached per process for the default set)."""
+    return _default_analyzer() if recognizers is None else _build_analyzer(recognizers)
+
+
+# -- spans -------------------------------------------------------------------------------------------
+
+# Full-width ASCII (１３８, ＠) to ASCII: same length, so offsets found on the mapped text stay valid.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def resolve_overlaps(spans: Iterable[Span], priority: dict[str, int]) -> list[Span]:
+    """Keep non-overlapping spans: higher priority entity first, then the longer span, then the score."""
+    ranked = sorted(
+        spans, key=lambda s: (priority.get(s.entity, 100), -(s.end - s.start), -s.score, s.start)
+    )
+    kept: list[Span] = []
+    for span in ranked:
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s.start, s.end))
+
+
+class FreeText:
+    """An analyzer, the entity priorities and a bounded cache of spans per distinct text."""
+
+    def __init__(self, recognizers: Sequence[Recognizer] | None = None, cache_size: int = CACHE_SIZE) -> None:
+        recs = all_recognizers() if recognizers is None else tuple(recognizers)
+        self.analyzer = build_analyzer(recognizers)
+        self.priority = _FALLBACK_PRIORITY | {r.entity: r.priority for r in recs}
+        self.cache_size = cache_size
+        self._cache: dict[str, tuple[Span, ...]] = {}
+
+    def spans(self, text: str) -> tuple[Span, ...]:
+        """Non-overlapping spans of one text, offsets on ``text`` itself."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        results = self.analyzer.analyze(text.translate(_FULLWIDTH), language=LANGUAGE)
+        found = tuple(
+            resolve_overlaps(
+                (Span(r.start, r.end, r.entity_type, round(float(r.score), 4)) for r in results),
+                self.priority,
+            )
+        )
+        self.remember(text, found)
+        return found
+
+    def remember(self, text: str, spans: tuple[Span, ...]) -> None:
+        if len(self._cache) >= self.cache_size:
+            del self._cache[next(iter(self._cache))]  # oldest first; cheap and bounded
+        self._cache[text] = spans
+
+    def find(self, texts: Iterable[str | None]) -> list[list[Span]]:
+        return [list(self.spans(t)) if t else [] for t in texts]
+
+
+@cache
+def default_freetext() -> FreeText:
+    """The per-process engine over every recognizer in ``recognizers/``."""
+    return FreeText()
+
+
+def find_entities(texts: Sequence[str | None]) -> list[list[Span]]:
+    """Spans per text (None and empty texts give no spans); no two spans of a text overlap."""
+    return default_freetext().find(texts)
+
+
+# -- parallel ----------------------------------------------------------------------------------------
+
+
+def _worker_init() -> None:
+    # After fork the parent's engine is inherited; after spawn this builds it once per worker.
+    default_freetext()
+
+
+def _worker_chunk(texts: list[str]) -> list[tuple[Span, ...]]:
+    engine = default_freetext()
+    return [engine.spans(t) for t in texts]
+
+
+def default_start_method() -> str:
+    """``fork`` where available: workers inherit the initialised jieba and analyzer (no 1-3 s start-up)."""
+    methods = multiprocessing.get_all_start_methods()
+    return "fork" if "fork" in methods else "spawn"
+
+
+def find_entities_parallel(
+    texts: Sequence[str | None],
+    workers: int = 2,
+    chunk: int = 200,
+    start_method: str | None = None,
+    min_texts: int | None = None,
+) -> list[list[Span]]:
+    """Same result as :func:`find_entities`, computed by ``workers`` processes when the input is large.
+
+    Distinct uncached texts are sent in chunks; fewer than ``min_texts`` of them (default per start
+    method, :data:`PARALLEL_MIN_TEXTS`) stay in this process.
+    """
+    engine = default_freetext()
+    method = start_method or default_start_method()
+    threshold = PARALLEL_MIN_TEXTS.get(method, 8_000) if min_texts is None else min_texts
+    todo = list(dict.fromkeys(t for t in texts if t and t not in engine._cache))
+    if workers <= 1 or len(todo) < max(threshold, 1):
+        return engine.find(texts)
+    chunks = [todo[i : i + chunk] for i in range(0, len(todo), chunk)]
+    done: dict[str, tuple[Span, ...]] = {}
+    context = multiprocessing.get_context(method)
+    with context.Pool(workers, initializer=_worker_init) as pool:
+        for part, spans in zip(chunks, pool.imap(_worker_chunk, chunks), strict=True):
+            done.update(zip(part, spans, strict=True))
+    for text, spans in done.items():
+        engine.remember(text, spans)
+    return [list(done[t]) if t in done else list(engine.spans(t)) if t else [] for t in texts]
+
+
+# -- anonymisation -----------------------------------------------------------------------------------
+
+
+@cache
+def _anonymizer() -> AnonymizerEngine:
+    return AnonymizerEngine()
+
+
+def anonymize_text(text: str, spans: Sequence[Span], operators: dict[str, Callable[[str], str]]) -> str:
+    """Replace each span's text by ``operators[entity](span_text)``; spans without an operator stay as is."""
+    chosen = [s for s in spans if s.entity in operators]
+    if not chosen:
+        return text
+    result = _anonymizer().anonymize(
+        text=text,
+        analyzer_results=[AnonymizerResult(s.entity, s.start, s.end, s.score) for s in chosen],
+        operators={e: OperatorConfig("custom", {"lambda": fn}) for e, fn in operators.items()},
+        merge_entities_with_spaces=False,
+    )
+    return result.text

@@ -1,0 +1,287 @@
+"""Wiring only: read -> detect -> profile -> classify -> act -> write -> verify -> report."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from recognizers import Recognizer, all_recognizers
+from screening import io
+from screening.classify import classify
+from screening.detect import NER_SAMPLE_CELLS, Detector, normalised
+from screening.errors import InputError, OutputError
+from screening.model import Action, Classification, ColumnProfile, DatasetInfo
+from screening.operators import GENERIC_MASK, generalize_expr, mask_expr, mask_value, pseudonymize_series
+from screening.policy import choose_action
+from screening.profile import decide
+from screening.report import build_report, column_entry
+from screening.rules import RulePack, load_pack
+
+SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
+Progress = Callable[[str, int], Callable[[int], None]]
+"""progress(label, total) -> advance(done_so_far); the CLI supplies a progress bar, the library none."""
+
+
+@dataclass
+class Options:
+    pack: RulePack = field(default_factory=load_pack)
+    encoding: str | None = None
+    batch_rows: int = 100_000
+    ner_sample: int = NER_SAMPLE_CELLS
+    fail_on: int | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    key: bytes | None = None
+    output_format: str | None = None
+    workers: int = 2
+    progress: Progress | None = None
+
+
+@dataclass
+class Screening:
+    """The result of the scan pass over one file."""
+
+    info: DatasetInfo
+    rows: int
+    sha256: str
+    profiles: list[ColumnProfile]
+    classifications: list[Classification]
+    actions: list[Action]
+    seconds: float
+
+    def report(self, opts: Options, with_actions: bool = True) -> dict[str, Any]:
+        cols = [
+            column_entry(p, c, a if with_actions else a)
+            for p, c, a in zip(self.profiles, self.classifications, self.actions, strict=True)
+        ]
+        return build_report(self.info, self.rows, self.sha256, cols, opts.pack, opts.fail_on, self.seconds)
+
+
+def expand_paths(paths: Sequence[str | Path]) -> list[tuple[Path, Path]]:
+    """Each input file with the folder it is reported relative to; a folder contributes every data file below it."""
+    out: list[tuple[Path, Path]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
+            )
+            if not found:
+                raise InputError(p, "folder holds no .csv or .parquet file")
+            out += [(f, p) for f in found]
+        else:
+            out.append((p, p.parent))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ scan
+def screen(path: Path, opts: Options) -> Screening:
+    """Pass 1: every row of every column through the detectors; one decision per column."""
+    t0 = time.perf_counter()
+    info = io.open_source(path, encoding=opts.encoding)
+    recs = all_recognizers()
+    detector = Detector(info.columns, recs, ner_sample=opts.ner_sample)
+    rows = 0
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sha: Future[str] = pool.submit(io.sha256_file, path)
+        ner: dict[str, Future[tuple[Counter[str], list[tuple[str, str]]]]] = {}
+        advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
+        for batch in io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance):
+            rows += batch.height
+            detector.observe(batch)
+            for name, ev in detector.evidence.items():
+                if (
+                    ev.mode == "free_text"
+                    and name not in ner
+                    and opts.ner_sample
+                    and len(ev.ner_sample) >= opts.ner_sample
+                ):
+                    ner[name] = pool.submit(_ner_counts, ev.ner_sample, recs)
+        for name, ev in detector.evidence.items():
+            if ev.mode == "free_text" and name not in ner and ev.ner_sample:
+                ner[name] = pool.submit(_ner_counts, ev.ner_sample, recs)
+        profiles = []
+        for name in info.columns:
+            ev = detector.evidence[name]
+            counts: Counter[str] = Counter()
+            if name in ner:
+                counts, examples = ner[name].result()
+                for entity, ex in examples:
+                    have = ev.examples.setdefault(entity, [])
+                    if len(have) < 3:
+                        have.append(ex)
+            profiles.append(decide(ev, recs, dict(counts)))
+        digest = sha.result()
+    classes = [classify(p, opts.pack) for p in profiles]
+    actions = [choose_action(p, c, opts.pack, opts.overrides) for p, c in zip(profiles, classes, strict=True)]
+    return Screening(info, rows, digest, profiles, classes, actions, time.perf_counter() - t0)
+
+
+def _ner_counts(sample: list[str], recs: tuple[Recognizer, ...]) -> tuple[Counter[str], list[tuple[str, str]]]:
+    """Cells of the sample containing each model-based entity, and masked examples of them."""
+    from screening.freetext import find_entities
+
+    vocab = {r.entity: r for r in recs if r.kind == "vocabulary"}
+    counts: Counter[str] = Counter()
+    examples: list[tuple[str, str]] = []
+    for text, spans in zip(sample, find_entities(sample), strict=True):
+        kinds = {s.entity for s in spans if s.entity in vocab}
+        counts.update(kinds)
+        for s in spans:
+            if s.entity in vocab and sum(1 for e, _ in examples if e == s.entity) < 3:
+                examples.append((s.entity, mask_value(text[s.start : s.end], vocab[s.entity].mask)))
+    return counts, examples
+
+
+def scan_file(path: Path, opts: Options) -> dict[str, Any]:
+    return screen(path, opts).report(opts)
+
+
+# ------------------------------------------------------------------------------------------------- run
+def output_paths(path: Path, root: Path, out_dir: Path, fmt: str) -> tuple[Path, Path]:
+    rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+    data = out_dir / rel.with_suffix(".parquet" if fmt == "parquet" else ".csv")
+    return data, data.with_name(data.stem + ".report")
+
+
+def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict[str, Any], Path]:
+    """Scan, desensitise every row into ``out_dir`` (atomically), re-scan the output, report."""
+    t0 = time.perf_counter()
+    s = screen(path, opts)
+    fmt = opts.output_format or s.info.format
+    data_path, report_stem = output_paths(path, root, out_dir, fmt)
+    if data_path.resolve() == path.resolve():
+        raise OutputError(data_path, "the output would overwrite the input; choose another --out folder")
+    if any(a.operator == "pseudonymize" for a in s.actions) and opts.key is None:
+        from screening.errors import ConfigError
+
+        raise ConfigError(None, "pseudonymize needs a key: set SCREENING_KEY or pass --key-file")
+    data_path.parent.mkdir(parents=True, exist_ok=True)
+    plan = _plan(s, opts)
+    advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
+    batches = (_apply(b, plan, opts) for b in io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
+    encoding = s.info.encoding or "utf-8"
+    written = io.write_batches(
+        batches, data_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
+    )
+    report = s.report(opts)
+    out_info = io.open_source(data_path, encoding=encoding if fmt == "csv" else None)
+    report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
+    report["residual"] = _verify(out_info, s, opts)
+    report["timing"]["seconds"] = round(time.perf_counter() - t0, 3)
+    return report, report_stem
+
+
+@dataclass(frozen=True)
+class _Step:
+    index: int
+    name: str
+    action: Action
+    profile: ColumnProfile
+
+
+def _plan(s: Screening, opts: Options) -> list[_Step]:
+    return [_Step(i, p.name, a, p) for i, (p, a) in enumerate(zip(s.profiles, s.actions, strict=True))]
+
+
+def _mask_spec(entity: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    recs = {r.entity: r for r in all_recognizers()}
+    base = dict(recs[entity].mask) if entity in recs else dict(GENERIC_MASK)
+    extra = {k: v for k, v in params.items() if k in ("keep_head", "keep_tail", "mask_char")}
+    if extra and base.get("style") != "head_tail":
+        base = {"style": "head_tail", **{k: v for k, v in base.items() if k != "style"}}
+    return {**base, **extra}
+
+
+def _structured_expr(step: _Step) -> pl.Expr:
+    a, p = step.action, step.profile
+    v = normalised(step.name)
+    if a.operator == "redact":
+        return pl.lit(None, dtype=pl.String).alias(step.name)
+    if a.operator == "generalize":
+        return generalize_expr(v, a.params.get("to", "year")).alias(step.name)
+    # mask: each cell after the convention of the entity it validates as (a mixed column has several)
+    recs = {r.entity: r for r in all_recognizers()}
+    members = [e for e in p.entities if e in recs]
+    fallback = mask_expr(v, _mask_spec(p.entity, a.params))
+    if len(members) <= 1:
+        return fallback.alias(step.name)
+    chain: Any = pl
+    for e in sorted(members, key=lambda e: recs[e].priority):
+        rec = recs[e]
+        m = v.str.extract(rec.pattern, 0)
+        ok = (m == v).fill_null(False)
+        if rec.valid_expr is not None:
+            ok = ok & rec.valid_expr(m).fill_null(False)
+        chain = chain.when(ok).then(mask_expr(v, _mask_spec(e, a.params)))
+    return chain.otherwise(fallback).alias(step.name)
+
+
+def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
+    exprs: list[pl.Expr] = []
+    for step in plan:
+        op = step.action.operator
+        if op == "keep" or (op == "mask" and step.profile.kind == "free_text") or op == "pseudonymize":
+            exprs.append(pl.col(step.name))
+        else:
+            exprs.append(_structured_expr(step))
+    out = df.select(exprs)
+    for step in plan:
+        op = step.action.operator
+        if op == "pseudonymize":
+            assert opts.key is not None
+            s = out.get_column(step.name).str.strip_chars()
+            out = out.with_columns(pseudonymize_series(s, opts.key).alias(step.name))
+        elif op == "mask" and step.profile.kind == "free_text":
+            out = out.with_columns(
+                pl.Series(step.name, _mask_free_text(out.get_column(step.name).to_list(), opts), dtype=pl.String)
+            )
+    return out
+
+
+def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
+    """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask."""
+    from screening.freetext import anonymize_text, find_entities_parallel
+
+    recs = {r.entity: r for r in all_recognizers()}
+    ops = {e: (lambda t, m=r.mask: mask_value(t, m)) for e, r in recs.items()}
+    spans = find_entities_parallel(texts, workers=opts.workers)
+    return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
+
+
+def _verify(out_info: DatasetInfo, s: Screening, opts: Options) -> dict[str, Any]:
+    """Re-scan the output with the same detectors: no raw value may remain where an operator was applied."""
+    recs = all_recognizers()
+    detector = Detector(out_info.columns, recs, ner_sample=0)
+    for batch in io.iter_batches(out_info, batch_rows=opts.batch_rows):
+        detector.observe(batch)
+    left = []
+    for step_profile, action in zip(s.profiles, s.actions, strict=True):
+        if action.operator == "keep":
+            continue
+        ev = detector.evidence.get(step_profile.name)
+        if ev is None:
+            continue
+        raw = {e: n for e, n in ev.valid.items() if n and _residual_counts(e, recs)}
+        if raw:
+            left.append({"name": step_profile.name, "entities": raw})
+    return {"clean": not left, "columns": left}
+
+
+def _residual_counts(entity: str, recs: tuple[Recognizer, ...]) -> bool:
+    # Identifiers are checked exactly; vocabulary shapes (names, places) are only estimated by the NER.
+    return any(r.entity == entity and r.kind == "identifier" for r in recs)
+
+
+def iter_reports(paths: Sequence[str | Path], opts: Options) -> Iterator[tuple[Path, dict[str, Any] | InputError]]:
+    for path, _root in expand_paths(paths):
+        try:
+            yield path, scan_file(path, opts)
+        except InputError as err:
+            yield path, err

@@ -1,0 +1,173 @@
+"""Report dict (the stable JSON interface) and its Markdown rendering. No raw sensitive value ever enters."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from screening.model import Action, Classification, ColumnProfile, DatasetInfo
+from screening.rules import RulePack
+
+SCHEMA_VERSION = "1.0"
+VERDICTS = ("clean", "personal_information", "sensitive_personal_information")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the report, shipped in the package."""
+    return json.loads((resources.files("screening.schema") / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def column_entry(p: ColumnProfile, c: Classification, a: Action | None) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "kind": p.kind,
+        "entity": p.entity,
+        "entities": dict(p.entities),
+        "confidence": p.confidence,
+        "reason": p.reason,
+        "category": c.category,
+        "level": c.level,
+        "sensitive": c.sensitive,
+        "rule": c.rule,
+        "basis": c.basis,
+        "action": a.as_dict() if a is not None else None,
+        "non_null": p.non_null,
+        "header_entity": p.header_entity,
+        "masked": dict(p.masked),
+        "examples": list(p.examples),
+        "sampled": p.sampled,
+    }
+
+
+def build_report(
+    info: DatasetInfo,
+    rows: int,
+    sha256: str,
+    columns: list[dict[str, Any]],
+    pack: RulePack,
+    fail_on: int | None,
+    seconds: float,
+) -> dict[str, Any]:
+    max_level = max((c["level"] for c in columns), default=min(pack.levels))
+    sensitive = [c["name"] for c in columns if c["sensitive"]]
+    personal = [c["name"] for c in columns if c["rule"] != pack.unidentified.rule and c["category"] in _personal(pack)]
+    verdict = VERDICTS[2] if sensitive else VERDICTS[1] if personal else VERDICTS[0]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "screening", "version": _version()},
+        "dataset": {
+            "path": info.path,
+            "format": info.format,
+            "encoding": info.encoding,
+            "delimiter": info.delimiter,
+            "rows": rows,
+            "columns": len(info.columns),
+            "bytes": info.bytes,
+            "sha256": sha256,
+            "notes": list(info.notes),
+        },
+        "rules": {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "source": pack.source},
+        "columns": columns,
+        "summary": {
+            "max_level": max_level,
+            "sensitive_columns": sensitive,
+            "personal_columns": personal,
+            "verdict": verdict,
+            "fail_on": fail_on,
+            "failed": fail_on is not None and max_level >= fail_on,
+        },
+        "timing": {"seconds": round(seconds, 3)},
+    }
+
+
+def _personal(pack: RulePack) -> set[str]:
+    return {r.category for e, r in pack.entities.items() if r.level >= 2 and not r.rule.startswith("ORG")}
+
+
+def _version() -> str:
+    from screening import __version__
+
+    return __version__
+
+
+def to_json(report: dict[str, Any] | list[dict[str, Any]]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell(x: Any) -> str:
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    d, s = report["dataset"], report["summary"]
+    lines = [
+        f"# Screening report: `{d['path']}`",
+        "",
+        f"- Format: {d['format']}"
+        + (f", encoding {d['encoding']}" if d.get("encoding") else "")
+        + f"; {d['rows']} rows, {d['columns']} columns, {d['bytes']} bytes",
+        f"- SHA-256: `{d['sha256']}`",
+        f"- Rule pack: {report['rules']['name']} {report['rules']['version']} (sha256 `{report['rules']['sha256'][:12]}…`)",
+        f"- Verdict: **{s['verdict']}**; highest level {s['max_level']}"
+        + (
+            f"; fail-on level {s['fail_on']}: {'FAILED' if s['failed'] else 'passed'}"
+            if s["fail_on"] is not None
+            else ""
+        ),
+        f"- Sensitive columns: {', '.join(s['sensitive_columns']) or 'none'}",
+    ]
+    for note in d.get("notes", []):
+        lines.append(f"- Note: {note}")
+    lines += [
+        "",
+        "| Column | Kind | Entity | Category | Level | Sensitive | Rule | Action | Confidence | Examples (masked) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in report["columns"]:
+        action = c["action"]
+        act = (
+            ""
+            if action is None
+            else action["operator"] + "".join(f" {k}={v}" for k, v in action.items() if k != "operator")
+        )
+        ents = c["entity"] or "—"
+        if len(c["entities"]) > 1:
+            ents += " (" + ", ".join(f"{k} {v}" for k, v in c["entities"].items()) + ")"
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    c["name"],
+                    c["kind"],
+                    ents,
+                    c["category"],
+                    c["level"],
+                    "yes" if c["sensitive"] else "no",
+                    c["rule"],
+                    act or "—",
+                    f"{c['confidence']:.2f}",
+                    ", ".join(c["examples"]) or "—",
+                )
+            )
+            + " |"
+        )
+    lines += ["", "## Why", ""]
+    for c in report["columns"]:
+        lines.append(f"- **{_cell(c['name'])}**: {c['reason']}. Basis: {c['basis']}")
+    if "output" in report:
+        o = report["output"]
+        lines += [
+            "",
+            "## Desensitised output",
+            "",
+            f"- Written: `{o['path']}` ({o['format']}, {o['rows']} rows)",
+            f"- SHA-256: `{o['sha256']}`",
+        ]
+    if "residual" in report:
+        r = report["residual"]
+        lines += [f"- Verification re-scan: **{'clean' if r['clean'] else 'RAW VALUES LEFT'}**"]
+        for item in r["columns"]:
+            lines.append(f"  - {item['name']}: {', '.join(f'{k} {v}' for k, v in item['entities'].items())}")
+    return "\n".join(lines) + "\n"
