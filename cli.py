@@ -235,8 +235,8 @@ def run(
         failed = False
         for path, root in expand_paths(paths):
             report, stem = run_file(path, root, out, opts)
-            _write_text(stem.with_suffix(".json"), to_json(report), io)
-            _write_text(stem.with_suffix(".md"), to_markdown(report), io)
+            _write_text(stem.with_name(stem.name + ".json"), to_json(report), io)
+            _write_text(stem.with_name(stem.name + ".md"), to_markdown(report), io)
             failed |= report["summary"]["failed"] or not report["residual"]["clean"]
             if not quiet:
                 typer.echo(

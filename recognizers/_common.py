@@ -5,16 +5,16 @@ expression over a column of candidates; the tests check that both agree. The exp
 their input to have the right shape already (the caller gates them with an anchored regex) and give null
 where a character is outside the alphabet, so a caller ends with ``.fill_null(False)``.
 
-Most expressions here and in the ``valid_expr`` functions refer to their input several times (one slice
-per character), and an eager ``select`` evaluates a repeated sub-expression each time: pass a column of
-candidates (``pl.col(...)`` after ``extract_all``/``explode``), not an expensive computed expression.
+The checksum expressions refer to their input several times (one slice per character) and an eager
+``select`` evaluates a repeated sub-expression each time, so every ``valid_expr`` is wrapped in
+:func:`evaluated_once`: callers may pass ``pl.col(c).str.extract(pattern, 0)`` as it is.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import reduce
+from functools import reduce, wraps
 from pathlib import Path
 
 import polars as pl
@@ -71,13 +71,27 @@ def fullmatch_expr(e: pl.Expr, pattern: str) -> pl.Expr:
     return e.str.contains(f"^(?:{pattern})$")
 
 
+def evaluated_once(check: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Expr], pl.Expr]:
+    """Wrap a ``valid_expr`` so that its input is evaluated once, however often ``check`` refers to it.
+
+    An eager ``select``/``with_columns`` shares no sub-expressions: ``check(pl.col(c).str.extract(p))``
+    would run the extraction once per character slice. Inside ``list.eval`` the element is a materialised
+    column, so the one-element list costs little and the checksum reads a column. Works nested inside
+    another ``list.eval`` too (``valid_expr(pl.element())``).
+    """
+
+    @wraps(check)
+    def once(e: pl.Expr) -> pl.Expr:
+        return pl.concat_list([e]).list.eval(check(pl.element())).list.first().fill_null(False)
+
+    return once
+
+
 def _char_values(e: pl.Expr, positions: Sequence[int], values: Mapping[str, int]) -> list[pl.Expr]:
     return [e.str.slice(i, 1).replace_strict(values, default=None, return_dtype=pl.Int64) for i in positions]
 
 
-def weighted_sum_expr(
-    e: pl.Expr, weights: Sequence[int], values: Mapping[str, int], offset: int = 0
-) -> pl.Expr:
+def weighted_sum_expr(e: pl.Expr, weights: Sequence[int], values: Mapping[str, int], offset: int = 0) -> pl.Expr:
     """Σ value(char[offset + i]) · weight[i]; null when a character is outside ``values``."""
     terms = _char_values(e, range(offset, offset + len(weights)), values)
     return reduce(lambda acc, t: acc + t, (t * w for t, w in zip(terms, weights, strict=True)))
@@ -193,6 +207,4 @@ def vin_check(vin: str) -> str:
 def vin_expr(vin: pl.Expr) -> pl.Expr:
     """Check character (position 9) of each 17-character cell."""
     total = weighted_sum_expr(vin, _VIN_WEIGHTS, _VIN_VALUES)
-    return (total % 11).replace_strict(
-        list(range(11)), list(_VIN_CHECK), default=None, return_dtype=pl.String
-    )
+    return (total % 11).replace_strict(list(range(11)), list(_VIN_CHECK), default=None, return_dtype=pl.String)

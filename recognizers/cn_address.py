@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import HAN, alternation, fullmatch_expr, fullmatcher, han_class, load_words
+from recognizers._common import HAN, alternation, evaluated_once, fullmatch_expr, fullmatcher, han_class, load_words
 
 PROVINCES = load_words("provinces.txt")
 DIVISION_SUFFIXES = (
@@ -27,8 +27,8 @@ DETAIL_WORDS = (
 # Characters that start or glue prose rather than a place name ("我家住在…", "位于…").
 _NOT_A_PLACE = "的了是在住我你他她它们这到往与及为址"  # not 于 和 向 那: 于洪区 和平区 向阳区 那曲市
 _PLACE = han_class(exclude=_NOT_A_PLACE)
-_DIVISION = f"(?:{alternation(PROVINCES)}|{_PLACE}{{1,10}}?{alternation(DIVISION_SUFFIXES)})"
-_BODY = f"[{HAN}0-9A-Za-z#-]{{0,40}}"
+_DIVISION = f"(?:{alternation(PROVINCES)}|{_PLACE}+?{alternation(DIVISION_SUFFIXES)})"
+_BODY = f"[{HAN}0-9A-Za-z#-]*"
 PATTERN = f"{_DIVISION}{_BODY}{alternation(DETAIL_WORDS)}[0-9A-Za-z#-]{{0,10}}"
 
 _MAX_LEN = 120
@@ -39,6 +39,7 @@ def validate(s: str) -> bool:
     return len(s) <= _MAX_LEN and _is_address(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return ((e.str.len_chars() <= _MAX_LEN) & fullmatch_expr(e, PATTERN)).fill_null(False)
 
@@ -64,7 +65,7 @@ RECOGNIZER = Recognizer(
         "code", "zip", "postcode", "postal", "lng", "lat", "longitude", "latitude", "coord", "url", "link",
         "web", "email", "mail", "wallet", "server", "host", "contract",
     ),
-    masked_pattern=r"^[一-鿿][一-鿿0-9A-Za-z#-]{1,40}\*{3,}$",
+    masked_pattern=r"^[一-鿿][一-鿿0-9A-Za-z#-]+\*{3,}$",
     mask={"style": "address"},
     context=("地址", "住址", "住在", "家住", "位于", "收货", "户籍", "address"),
     score=0.3,

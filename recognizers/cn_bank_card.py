@@ -14,7 +14,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher, luhn_expr, luhn_ok
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher, luhn_expr, luhn_ok
 
 PATTERN = (
     f"{B}(?:[1-9][0-9]{{15,18}}"
@@ -30,6 +30,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and luhn_ok(re.sub("[^0-9]", "", s))
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & luhn_expr(e.str.replace_all("[^0-9]", ""))).fill_null(False)
 

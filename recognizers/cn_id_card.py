@@ -19,6 +19,7 @@ from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    evaluated_once,
     fullmatch_expr,
     fullmatcher,
     mod11_2_check,
@@ -29,9 +30,7 @@ from recognizers._common import (
 _PROV = "(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
 PROVINCES = frozenset(f"{n:02d}" for n in range(100) if re.fullmatch(_PROV, f"{n:02d}"))
 _MMDD = "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-PATTERN = (
-    f"{B}{_PROV}[0-9]{{4}}(?:(?:19|20)[0-9]{{2}}{_MMDD}[0-9]{{3}}[0-9Xx]|[0-9]{{2}}{_MMDD}[0-9]{{3}}){B}"
-)
+PATTERN = f"{B}{_PROV}[0-9]{{4}}(?:(?:19|20)[0-9]{{2}}{_MMDD}[0-9]{{3}}[0-9Xx]|[0-9]{{2}}{_MMDD}[0-9]{{3}}){B}"
 
 _is_shape = fullmatcher(PATTERN)
 _SHAPE_18 = re.compile("[0-9]{17}[0-9Xx]")
@@ -55,6 +54,7 @@ def validate(s: str) -> bool:
     return _date_ok("19" + s[6:12])
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     """Vectorised :func:`validate`: the body read in base 13 gives the MOD 11-2 sum (see _common)."""
     is18 = e.str.len_bytes() == 18

@@ -13,7 +13,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 _AREA3 = "(?:10|2[0-9])"
 _AREA4 = "[3-9][0-9]{2}"
@@ -34,6 +34,7 @@ def validate(s: str) -> bool:
     return _is_shape(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return fullmatch_expr(e, PATTERN).fill_null(False)
 

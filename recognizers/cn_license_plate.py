@@ -12,7 +12,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 PROVINCE_ABBREVIATIONS = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _L = "[A-HJ-NP-Z]"
@@ -30,6 +30,7 @@ def validate(s: str) -> bool:
     return _is_shape(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return fullmatch_expr(e, PATTERN).fill_null(False)
 

@@ -14,6 +14,7 @@ from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    evaluated_once,
     fullmatch_expr,
     fullmatcher,
     gb11714_check,
@@ -29,6 +30,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and gb11714_check(s[:8]) == s[9]
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & (gb11714_expr(e) == e.str.slice(9, 1))).fill_null(False)
 

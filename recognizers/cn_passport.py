@@ -11,7 +11,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 PATTERN = f"{B}(?:E[0-9]{{8}}|E[A-HJ-NP-Z][0-9]{{7}}|G[0-9]{{8}}|[SDP]E?[0-9]{{7,8}}){B}"
 
@@ -22,6 +22,7 @@ def validate(s: str) -> bool:
     return _is_shape(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return fullmatch_expr(e, PATTERN).fill_null(False)
 

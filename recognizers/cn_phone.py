@@ -14,7 +14,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 PATTERN = rf"(?:\+86[ -]?|{B}(?:0086|86)[ -]?|{B})1[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}{B}"
 
@@ -31,6 +31,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and _segment.fullmatch(re.sub("[^0-9]", "", s)[-11:]) is not None
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     national = e.str.replace_all("[^0-9]", "").str.slice(-11)
     return (fullmatch_expr(e, PATTERN) & fullmatch_expr(national, SEGMENTS)).fill_null(False)

@@ -15,6 +15,7 @@ from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    evaluated_once,
     fullmatch_expr,
     fullmatcher,
     gb11714_check,
@@ -34,6 +35,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and uscc_check(s) == s[17] and gb11714_check(s[8:16]) == s[16]
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return (
         fullmatch_expr(e, PATTERN)

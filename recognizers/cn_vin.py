@@ -14,7 +14,14 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher, vin_check, vin_expr
+from recognizers._common import (
+    COMMON_NEGATIVE_HEADERS,
+    evaluated_once,
+    fullmatch_expr,
+    fullmatcher,
+    vin_check,
+    vin_expr,
+)
 
 _C = "[A-HJ-NPR-Z0-9]"
 PATTERN = f"{B}{_C}{{8}}[0-9X]{_C}{{8}}{B}"
@@ -27,6 +34,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and vin_check(s) == s[8] and _letter.search(s[:8] + s[9:]) is not None
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     has_letter = (e.str.slice(0, 8) + e.str.slice(9)).str.contains("[A-Z]")
     return (fullmatch_expr(e, PATTERN) & (vin_expr(e) == e.str.slice(8, 1)) & has_letter).fill_null(False)

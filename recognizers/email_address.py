@@ -14,7 +14,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 PATTERN = rf"[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,24}}{B}"
 
@@ -29,10 +29,9 @@ def validate(s: str) -> bool:
     return _is_shape(s) and len(s) <= _MAX_LEN and _defect.search(s) is None
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
-    return (
-        fullmatch_expr(e, PATTERN) & (e.str.len_bytes() <= _MAX_LEN) & ~e.str.contains(_DEFECTS)
-    ).fill_null(False)
+    return (fullmatch_expr(e, PATTERN) & (e.str.len_bytes() <= _MAX_LEN) & ~e.str.contains(_DEFECTS)).fill_null(False)
 
 
 RECOGNIZER = Recognizer(

@@ -13,7 +13,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher, luhn_expr, luhn_ok
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher, luhn_expr, luhn_ok
 
 PATTERN = f"{B}(?:[0-9]{{15}}|[0-9]{{2}}-[0-9]{{6}}-[0-9]{{6}}-[0-9]){B}"
 
@@ -26,6 +26,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and digits != _ALL_ZERO and luhn_ok(digits)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     digits = e.str.replace_all("[^0-9]", "")
     return (fullmatch_expr(e, PATTERN) & (digits != _ALL_ZERO) & luhn_expr(digits)).fill_null(False)

@@ -18,7 +18,7 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
@@ -53,6 +53,7 @@ def validate(s: str) -> bool:
     return _is_ipv4(s) or (_is_ipv6(s) and _digit.search(s) is not None)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, IPV4) | (fullmatch_expr(e, IPV6) & e.str.contains("[0-9]"))).fill_null(False)
 

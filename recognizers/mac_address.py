@@ -10,12 +10,10 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, fullmatch_expr, fullmatcher
+from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
 
 _X = "[0-9A-Fa-f]"
-PATTERN = (
-    f"{B}(?:{_X}{{2}}(?::{_X}{{2}}){{5}}|{_X}{{2}}(?:-{_X}{{2}}){{5}}|{_X}{{4}}\\.{_X}{{4}}\\.{_X}{{4}}){B}"
-)
+PATTERN = f"{B}(?:{_X}{{2}}(?::{_X}{{2}}){{5}}|{_X}{{2}}(?:-{_X}{{2}}){{5}}|{_X}{{4}}\\.{_X}{{4}}\\.{_X}{{4}}){B}"
 _NOT_A_DEVICE = "[0:.-]+|[Ff:.-]+"  # all-zero or broadcast
 
 _is_shape = fullmatcher(PATTERN)
@@ -26,6 +24,7 @@ def validate(s: str) -> bool:
     return _is_shape(s) and not _is_not_device(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & ~fullmatch_expr(e, _NOT_A_DEVICE)).fill_null(False)
 

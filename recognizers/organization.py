@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import alternation, fullmatch_expr, fullmatcher, han_class
+from recognizers._common import alternation, evaluated_once, fullmatch_expr, fullmatcher, han_class
 
 SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团", "控股", "银行", "支行", "分行",
@@ -22,7 +22,7 @@ SUFFIXES = (
 _NAME_CHAR = han_class(exclude="的了是在我你他她它们这到往与及", extra="A-Za-z0-9()")
 _SUFFIX = alternation(SUFFIXES)
 # Up to two further name + suffix parts: 某某银行股份有限公司, 某某银行股份有限公司北京分行.
-PATTERN = f"{_NAME_CHAR}{{1,30}}?{_SUFFIX}(?:{_NAME_CHAR}{{0,30}}?{_SUFFIX}){{0,2}}"
+PATTERN = f"{_NAME_CHAR}+?{_SUFFIX}(?:{_NAME_CHAR}*?{_SUFFIX}){{0,2}}"
 
 _MAX_LEN = 60
 _is_org = fullmatcher(PATTERN)
@@ -32,6 +32,7 @@ def validate(s: str) -> bool:
     return len(s) <= _MAX_LEN and _is_org(s)
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     return ((e.str.len_chars() <= _MAX_LEN) & fullmatch_expr(e, PATTERN)).fill_null(False)
 
@@ -58,7 +59,7 @@ RECOGNIZER = Recognizer(
         "status", "flag", "code", "_id", "address", "phone", "tel", "email", "industry", "contact",
         "employees",
     ),
-    masked_pattern=r"^[一-鿿A-Za-z0-9()]{0,4}\*{2,}[一-鿿]{1,6}$",
+    masked_pattern=r"^[一-鿿A-Za-z0-9()]*\*{2,}[一-鿿]+$",
     mask={"style": "head_tail", "keep_head": 2, "keep_tail": 4},
     context=("公司", "单位", "企业", "机构", "任职", "就职", "供职", "company"),
     score=0.3,

@@ -17,7 +17,7 @@ import re
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import HAN, alternation, fullmatch_expr, fullmatcher, load_words
+from recognizers._common import HAN, alternation, evaluated_once, fullmatch_expr, fullmatcher, load_words
 
 SURNAMES = load_words("surnames.txt")
 COMPOUND_SURNAMES = tuple(s for s in SURNAMES if len(s) == 2)
@@ -43,6 +43,7 @@ def validate(s: str) -> bool:
     return _is_name(s) and _bad_given.search(given_name(s)) is None
 
 
+@evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     given = pl.when(fullmatch_expr(e, _COMPOUND_NAME)).then(e.str.slice(2)).otherwise(e.str.slice(1))
     return (fullmatch_expr(e, PATTERN) & ~given.str.contains(_NOT_IN_GIVEN_NAME)).fill_null(False)

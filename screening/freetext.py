@@ -84,16 +84,10 @@ _quiet_jieba()
 
 # -- lexicons --------------------------------------------------------------------------------------------
 
+# Only for when recognizers/person.py (and its data/surnames.txt) is missing: the most common surnames.
 _BUILTIN_SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
     "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
-    "向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
-    "毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
-    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩"
-    "明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强"
-    "帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓"
-    "修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植"
-    "衡富尧闭由"
 )
 _BUILTIN_COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
@@ -301,8 +295,12 @@ class JiebaNerRecognizer(EntityRecognizer):
     known surname, or a surname token followed by a given-name token).
     """
 
-    def __init__(self, surname_lexicon: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, surname_lexicon: frozenset[str] | None = None, name_check: Callable[[str], bool] | None = None
+    ) -> None:
         self.surnames = surname_lexicon if surname_lexicon is not None else surnames()
+        self.name_check = name_check
+        """The PERSON recognizer's scalar validator (given-name characters), applied to every name found."""
         super().__init__(
             supported_entities=list(NER_ENTITIES), supported_language=LANGUAGE, name="JiebaNerRecognizer"
         )
@@ -484,10 +482,11 @@ class JiebaNerRecognizer(EntityRecognizer):
                 return k + 2, 0, _SCORES["PERSON"]
         return k + 1, 0, _SCORES["PERSON"]
 
-    @staticmethod
-    def _plausible(name: str, tokens: list[Token], i: int, j: int) -> bool:
+    def _plausible(self, name: str, tokens: list[Token], i: int, j: int) -> bool:
         """Not a place in disguise: 徐汇区, 武侯 followed by 区/路, 谢谢, 娜娜."""
         if name in _NOT_PERSONS or len(set(name)) == 1 or not _is_cjk(name):
+            return False
+        if self.name_check is not None and not self.name_check(name):
             return False
         if name.endswith(_ADMIN_SUFFIXES) or name.endswith(_ROAD_SUFFIXES):
             return False
@@ -517,8 +516,9 @@ def _build_analyzer(recs: Sequence[Recognizer]) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for recognizer in identifier_recognizers(recs):
         registry.add_recognizer(recognizer)
+    person = next((r for r in recs if r.entity == "PERSON"), None)
     # Never empty: an empty registry makes AnalyzerEngine load Presidio's predefined recognizers.
-    registry.add_recognizer(JiebaNerRecognizer())
+    registry.add_recognizer(JiebaNerRecognizer(name_check=person.validate if person else None))
     return AnalyzerEngine(
         nlp_engine=build_nlp_engine(), registry=registry, supported_languages=[LANGUAGE]
     )

@@ -1,0 +1,187 @@
+"""The command line: output equals the library's result, exit codes, bad input, documentation."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from screening.pipeline import Options, scan_file
+
+ROOT = Path(__file__).parents[1]
+SAMPLES = ROOT / "samples"
+runner = CliRunner()
+
+
+def invoke(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def strip_timing(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k != "timing"}
+
+
+def test_scan_json_equals_library_result() -> None:
+    result = invoke("scan", SAMPLES / "customers.csv", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert strip_timing(json.loads(result.stdout)) == strip_timing(scan_file(SAMPLES / "customers.csv", Options()))
+
+
+def test_fail_on_sets_exit_code() -> None:
+    assert invoke("scan", SAMPLES / "customers.csv", "--fail-on", "4", "-q").exit_code == 1
+    merchants = invoke("scan", SAMPLES / "merchants.parquet", "--fail-on", "4", "-q")
+    assert merchants.exit_code == 0 and json.loads(merchants.stdout)["summary"]["failed"] is False
+
+
+def test_scan_markdown_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    result = invoke("scan", SAMPLES / "customers_gbk.csv", "--format", "md", "--output", out)
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Screening report") and "CN_ID_CARD" in text
+
+
+def test_scan_folder_one_report_per_file(tmp_path: Path) -> None:
+    result = invoke("scan", SAMPLES, "--output", tmp_path / "reports", "-q")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert "customers.csv.report.json" in names and "merchants.parquet.report.json" in names
+
+
+def test_run_writes_data_and_reports(tmp_path: Path) -> None:
+    result = invoke("run", SAMPLES / "customers.csv", "--out", tmp_path, "-q", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} == {"customers.csv", "customers.report.json", "customers.report.md"}
+    report = json.loads((tmp_path / "customers.report.json").read_text(encoding="utf-8"))
+    assert report["residual"]["clean"] and report["output"]["rows"] == report["dataset"]["rows"]
+
+
+def test_run_action_override_and_keep(tmp_path: Path) -> None:
+    result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "-q", "--action", "证件号码=redact",
+                    "--keep", "姓名")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = pl.read_csv(tmp_path / "mixed_ids.csv", infer_schema=False)
+    raw = pl.read_csv(SAMPLES / "mixed_ids.csv", infer_schema=False)
+    assert out["证件号码"].null_count() == out.height
+    assert out["姓名"].to_list() == raw["姓名"].to_list()
+
+
+def test_pseudonymize_without_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCREENING_KEY", raising=False)
+    result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "-q", "--action", "手机号=pseudonymize")
+    assert result.exit_code == 2 and "SCREENING_KEY" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_pseudonymize_with_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "k" * 32
+    monkeypatch.setenv("SCREENING_KEY", key)
+    result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "-q", "--action", "姓名=pseudonymize")
+    assert result.exit_code == 0, result.output
+    out = pl.read_csv(tmp_path / "mixed_ids.csv", infer_schema=False)
+    assert all(v.startswith("p_") for v in out["姓名"].to_list())
+    assert key not in (tmp_path / "mixed_ids.report.json").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------ bad input
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
+    cases: dict[str, tuple[Path, list[str]]] = {}
+
+    def put(name: str, data: bytes, *extra: str) -> None:
+        p = tmp / name
+        p.write_bytes(data)
+        cases[name] = (p, list(extra))
+
+    put("empty.csv", b"")
+    put("ragged.csv", "姓名,手机号\n张伟,13800000000\n李娜,13800000001,多余\n".encode())
+    put("garbage.csv", bytes(range(256)) * 40)
+    put("wrong_encoding.csv", "姓名,手机号\n张伟,13800000000\n王芳,13800000002\n李娜,13800000001\n".encode("gbk"),
+        "--encoding", "utf-8")  # fmt: skip
+    put("truncated.parquet", b"")
+    buf = pa.BufferOutputStream()
+    pq.write_table(pa.table({"a": ["x"] * 100}), buf)
+    put("truncated.parquet", buf.getvalue().to_pybytes()[:-40])
+    nested = tmp / "nested.parquet"
+    pq.write_table(pa.table({"n": [{"x": 1}], "phone": ["13800000000"]}), nested)
+    cases["nested.parquet"] = (nested, [])
+    cases["missing.csv"] = (tmp / "missing.csv", [])
+    return cases
+
+
+BAD = ["empty.csv", "ragged.csv", "garbage.csv", "wrong_encoding.csv", "truncated.parquet", "nested.parquet",
+       "missing.csv"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", BAD)
+@pytest.mark.parametrize("command", ["scan", "run"])
+def test_bad_input_one_line_exit_2_no_output(tmp_path: Path, name: str, command: str) -> None:
+    path, extra = _bad_inputs(tmp_path)[name]
+    before = path.read_bytes() if path.exists() else None
+    out = tmp_path / "out"
+    args = ["scan", path, "-o", out / "r.json", *extra] if command == "scan" else ["run", path, "--out", out, *extra]
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert name in lines[0] and lines[0].startswith("screening: error:")
+    assert not out.exists() or not any(out.rglob("*"))
+    if before is not None:
+        assert path.read_bytes() == before
+
+
+def test_error_message_never_contains_cell_values(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("姓名,手机号\n张伟,13812345678\n李娜,13812345679,extra\n", encoding="utf-8")
+    result = invoke("scan", path)
+    assert result.exit_code == 2 and "13812345679" not in result.output and "李娜" not in result.output
+
+
+def test_header_only_and_duplicate_names_are_reported(tmp_path: Path) -> None:
+    header_only = tmp_path / "h.csv"
+    header_only.write_text("姓名,手机号\n", encoding="utf-8")
+    r = json.loads(invoke("scan", header_only).stdout)
+    assert r["dataset"]["rows"] == 0 and {c["kind"] for c in r["columns"]} == {"empty"}
+    dup = tmp_path / "d.csv"
+    dup.write_text("手机号,手机号,\n13800000000,13800000001,x\n", encoding="utf-8")
+    r = json.loads(invoke("scan", dup).stdout)
+    assert len({c["name"] for c in r["columns"]}) == 3 and r["dataset"]["notes"]
+
+
+def test_one_megabyte_cell(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("备注,手机号\n" + "客户留言" * 250_000 + ",13800000000\n", encoding="utf-8")
+    result = invoke("scan", path, "--ner-sample", "0")
+    assert result.exit_code == 0, result.output
+
+
+def test_run_refuses_to_overwrite_input(tmp_path: Path) -> None:
+    src = tmp_path / "t.csv"
+    src.write_text("手机号\n13800000000\n", encoding="utf-8")
+    before = src.read_bytes()
+    result = invoke("run", src, "--out", tmp_path)
+    assert result.exit_code == 2 and "overwrite" in result.output
+    assert src.read_bytes() == before
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("scan", SAMPLES / "customers.csv", "--format", "xml").exit_code == 2
+    assert invoke("scan", SAMPLES / "customers.csv", "--fail-on", "9").exit_code == 2
+    assert invoke("scan").exit_code == 2
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("scan", "run"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+        assert re.search(rf"screening {command}\b", readme)
+        for option in re.findall(r"(--[a-z][a-z-]+)", result.output):
+            if option != "--help":
+                assert option in readme, f"{command} {option} is not documented in README"

@@ -1,0 +1,173 @@
+"""End to end through the library: detection decisions, classification, desensitised output, verification."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import polars as pl
+import pytest
+
+from screening.pipeline import Options, expand_paths, run_file, scan_file
+from screening.report import schema
+from screening.synthetic import table
+
+SAMPLES = Path(__file__).parents[1] / "samples"
+
+HEADERS = {
+    "姓名": "person_name",
+    "sfzh": "id_card",
+    "lxdh": "phone",
+    "email": "email",
+    "住址": "address",
+    "银行卡号": "bank_card",
+    "company": "company",
+    "tyshxydm": "uscc",
+    "ip": "ipv4",
+    "金额": "amount",
+    "订单号": "order_no",
+    "备注": "remark",
+}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "people.csv"
+    table(3000, seed=11, columns=HEADERS).write_csv(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(dataset: Path) -> dict:
+    return scan_file(dataset, Options(batch_rows=1000, ner_sample=200))
+
+
+def col(report: dict, name: str) -> dict:
+    return next(c for c in report["columns"] if c["name"] == name)
+
+
+def test_report_matches_schema(report: dict) -> None:
+    jsonschema.validate(report, schema())
+    assert report["dataset"]["rows"] == 3000 and report["dataset"]["columns"] == len(HEADERS)
+
+
+@pytest.mark.parametrize(
+    ("column", "entity", "level", "sensitive"),
+    [
+        # headers in Chinese, pinyin initials and English
+        ("姓名", "PERSON", 3, False),
+        ("sfzh", "CN_ID_CARD", 4, True),
+        ("lxdh", "CN_PHONE", 3, False),
+        ("email", "EMAIL_ADDRESS", 3, False),
+        ("住址", "CN_ADDRESS", 3, False),
+        ("银行卡号", "CN_BANK_CARD", 4, True),
+        ("tyshxydm", "CN_USCC", 1, False),
+        ("ip", "IP_ADDRESS", 3, False),
+        # hard negatives: order numbers fail MOD 11-2 and mostly Luhn; amounts are numbers
+        ("订单号", None, 1, False),
+        ("金额", None, 1, False),
+    ],
+)
+def test_column_decisions(report: dict, column: str, entity: str | None, level: int, sensitive: bool) -> None:
+    c = col(report, column)
+    assert (c["entity"], c["level"], c["sensitive"]) == (entity, level, sensitive), c["reason"]
+    assert c["kind"] == "structured" and c["rule"] and c["reason"]
+    if entity:
+        assert c["confidence"] >= 0.6
+        assert c["entities"][entity] >= 0.9 * 3000
+
+
+def test_free_text_column_reports_entities_inside(report: dict) -> None:
+    c = col(report, "备注")
+    assert c["kind"] == "free_text"
+    assert c["entities"].get("CN_PHONE", 0) > 0 and c["entities"].get("CN_ID_CARD", 0) > 0
+    assert c["entities"].get("PERSON", 0) > 0 and c["sampled"] == 200
+    assert c["sensitive"] and c["level"] == 4
+
+
+def test_no_raw_value_in_report(dataset: Path, report: dict) -> None:
+    raw = pl.read_csv(dataset, infer_schema=False)
+    text = json.dumps(report, ensure_ascii=False)
+    for name in ("sfzh", "lxdh", "银行卡号", "email"):
+        for value in raw[name].head(200).to_list():
+            assert value not in text
+    for c in report["columns"]:
+        for ex in c["examples"]:
+            assert "*" in ex
+
+
+def test_mixed_column_reports_each_type() -> None:
+    r = scan_file(SAMPLES / "mixed_ids.csv", Options())
+    c = col(r, "证件号码")
+    assert set(c["entities"]) >= {"CN_ID_CARD", "CN_PASSPORT"} and c["entity"] == "CN_ID_CARD"
+    assert sum(c["entities"].values()) == c["non_null"]
+
+
+def test_already_masked_column_is_reported_as_masked() -> None:
+    c = col(scan_file(SAMPLES / "mixed_ids.csv", Options()), "手机号")
+    assert c["entity"] == "CN_PHONE" and c["masked"].get("CN_PHONE") == c["non_null"]
+    assert "masked" in c["reason"]
+
+
+def test_int64_phone_in_parquet_found() -> None:
+    c = col(scan_file(SAMPLES / "merchants.parquet", Options()), "lxdh")
+    assert c["entity"] == "CN_PHONE"
+
+
+def test_gbk_sample_decided_like_utf8() -> None:
+    r = scan_file(SAMPLES / "customers_gbk.csv", Options())
+    assert r["dataset"]["encoding"] in ("gbk", "gb18030")
+    assert col(r, "sfzh")["entity"] == "CN_ID_CARD" and col(r, "lxdh")["entity"] == "CN_PHONE"
+
+
+def test_header_disagreement_is_said(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    pl.DataFrame({"手机号": [f"A{i:05d}" for i in range(100)]}).write_csv(path)
+    c = col(scan_file(path, Options()), "手机号")
+    assert c["entity"] == "CN_PHONE" and c["confidence"] <= 0.5 and "do not look like" in c["reason"]
+
+
+def test_bank_card_header_with_failing_luhn_still_a_card(tmp_path: Path) -> None:
+    # Luhn is evidence, not a gate, when the header says card number (some legacy cards fail it)
+    cards = [f"62220200{i:011d}" for i in range(200)]
+    path = tmp_path / "t.csv"
+    pl.DataFrame({"银行卡号": cards}).write_csv(path)
+    c = col(scan_file(path, Options()), "银行卡号")
+    assert c["entity"] == "CN_BANK_CARD" and "checksum" in c["reason"]
+
+
+def test_run_desensitises_verifies_and_never_touches_input(dataset: Path, tmp_path: Path) -> None:
+    before = dataset.read_bytes()
+    opts = Options(batch_rows=1000, ner_sample=100, workers=1)
+    rep, stem = run_file(dataset, dataset.parent, tmp_path / "out", opts)
+    assert dataset.read_bytes() == before
+    out = pl.read_csv(rep["output"]["path"], infer_schema=False)
+    raw = pl.read_csv(dataset, infer_schema=False)
+    assert out.shape == raw.shape and out.columns == raw.columns
+    assert rep["residual"]["clean"], rep["residual"]
+    # every raw identifier is gone, formats are kept
+    for name in ("sfzh", "lxdh", "银行卡号"):
+        assert not set(raw[name].to_list()) & set(out[name].to_list())
+    assert all(v[:3] + "****" + v[-4:] == m for v, m in zip(raw["lxdh"], out["lxdh"], strict=True))
+    # kept columns are byte-identical
+    assert out["订单号"].to_list() == raw["订单号"].to_list()
+    # free text: phone numbers inside remarks are masked
+    import re
+
+    for v in out["备注"].drop_nulls().to_list():
+        assert not re.search(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", v)
+    jsonschema.validate(rep, schema())
+    assert rep["columns"][[c["name"] for c in rep["columns"]].index("sfzh")]["action"]["operator"] == "mask"
+
+
+def test_run_parquet_output_format(tmp_path: Path) -> None:
+    opts = Options(output_format="parquet", ner_sample=0, workers=1)
+    rep, _ = run_file(SAMPLES / "customers_gbk.csv", SAMPLES, tmp_path, opts)
+    assert rep["output"]["path"].endswith(".parquet")
+    assert pl.read_parquet(rep["output"]["path"]).height == rep["dataset"]["rows"]
+
+
+def test_expand_paths_walks_folders() -> None:
+    files = [p.name for p, _ in expand_paths([SAMPLES])]
+    assert {"customers.csv", "customers_gbk.csv", "merchants.parquet", "mixed_ids.csv"} <= set(files)
