@@ -9,7 +9,7 @@ count and seed, in chunks of 100,000 rows, and cached under benchmarks/data/ (gi
 variant without the free-text column. Each CLI command runs as a child process: wall time from
 ``time.perf_counter``, CPU time and peak RSS from ``os.wait4`` (the child's own rusage, taken by a lean
 launcher process), and the peak RSS and anonymous memory of the whole process tree sampled from /proc
-every 20 ms. The Presidio baseline runs
+every 20-100 ms. The Presidio baseline runs
 ``BatchAnalyzerEngine.analyze_dict`` over every cell of a sample (blank ``zh`` spaCy pipeline, an explicit
 registry of Chinese pattern recognizers) and extrapolates linearly to the full row count.
 
@@ -111,26 +111,36 @@ class Sample:
     maxrss_mb: float
     """ru_maxrss of the child from os.wait4: its own peak (and that of children it waited for), not a sum."""
     tree_rss_mb: float
-    """Peak of the summed RSS of the child and its descendants, sampled every 20 ms."""
+    """Peak of the summed RSS of the child and its descendants, sampled every 20-100 ms."""
     tree_anon_mb: float
     """Same for anonymous memory (RssAnon), i.e. without memory-mapped input files."""
     returncode: int
     stderr_tail: str = ""
 
 
-def _anon_kb(pid: int) -> int:
+def _memory(pid: int) -> tuple[int, int]:
+    """(RSS, anonymous RSS) of one process in bytes, from /proc/PID/status; (0, 0) once it is gone."""
+    rss = anon = 0
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) * 1024
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1]) * 1024
     except OSError:
-        pass
-    return 0
+        with contextlib.suppress(psutil.Error):  # not Linux: RSS only
+            rss = psutil.Process(pid).memory_info().rss
+    return rss, anon
 
 
 class _TreeSampler(threading.Thread):
-    """Polls the summed RSS of a launcher's descendants until stopped; kills them after ``timeout`` s."""
+    """Polls the summed memory of a launcher's descendants until stopped; kills them after ``timeout`` s.
+
+    Every 20 ms for the first 2 s, then every 100 ms. The list of descendants is refreshed every 0.5 s, or
+    at once while it is empty: walking the process table is the costly part. This keeps the sampler at
+    about 1% of one core, which matters on a 2-core machine where it competes with the measured command.
+    """
 
     def __init__(self, launcher_pid: int, timeout: float) -> None:
         super().__init__(daemon=True)
@@ -141,24 +151,24 @@ class _TreeSampler(threading.Thread):
 
     def run(self) -> None:
         started = time.monotonic()
+        refreshed = -1.0
+        tree: list[psutil.Process] = []
         try:
             launcher = psutil.Process(self.pid)
         except psutil.Error:
             return
-        while not self._stop_event.wait(0.02):
-            try:
-                tree = launcher.children(recursive=True)  # the launcher itself is not measured
-            except psutil.Error:
-                return
-            rss = anon = 0
-            for process in tree:
+        while not self._stop_event.wait(0.02 if time.monotonic() - started < 2 else 0.1):
+            now = time.monotonic()
+            if not tree or now - refreshed >= 0.5:
                 try:
-                    rss += process.memory_info().rss
+                    tree = launcher.children(recursive=True)  # the launcher itself is not measured
                 except psutil.Error:
-                    continue
-                anon += _anon_kb(process.pid) * 1024
-            self.peak_rss, self.peak_anon = max(self.peak_rss, rss), max(self.peak_anon, anon)
-            if time.monotonic() - started > self.timeout:
+                    return
+                refreshed = now
+            totals = [_memory(process.pid) for process in tree]
+            self.peak_rss = max(self.peak_rss, sum(rss for rss, _ in totals))
+            self.peak_anon = max(self.peak_anon, sum(anon for _, anon in totals))
+            if now - started > self.timeout:
                 self.timed_out = True
                 for process in reversed(tree):  # the launcher survives to report the killed child
                     with contextlib.suppress(psutil.Error):
@@ -298,14 +308,10 @@ def cli_available(screening: Path) -> str:
     return ""
 
 
-def bench_cli(
-    screening: Path, files: dict[str, dict[str, Path]], rows: int, args: argparse.Namespace
-) -> list[Result]:
+def bench_cli(screening: Path, files: dict[str, dict[str, Path]], rows: int, args: argparse.Namespace) -> list[Result]:
     ok_codes = {int(c) for c in args.ok_codes.split(",")}
     out_dir = args.data_dir / "run-output"
-    results = [
-        run_command("startup (`scan --help`)", [screening, "scan", "--help"], args.repeats, args.timeout, {0})
-    ]
+    results = [run_command("startup (`scan --help`)", [screening, "scan", "--help"], args.repeats, args.timeout, {0})]
     for variant in ("text", "notext"):
         for fmt in ("csv", "parquet"):
             path = files[variant][fmt]
@@ -313,9 +319,7 @@ def bench_cli(
             scan = [screening, "scan", path, "--format", "json", "--output", os.devnull, "--quiet"]
             run = [screening, "run", path, "--out", out_dir, "--quiet"]
             for name, command, out in (("scan", scan, None), ("run", run, out_dir)):
-                results.append(
-                    run_command(name, command, args.repeats, args.timeout, ok_codes, path, rows, text, out)
-                )
+                results.append(run_command(name, command, args.repeats, args.timeout, ok_codes, path, rows, text, out))
     return results
 
 
@@ -353,9 +357,7 @@ def presidio_analyzer() -> tuple[Any, tempfile.TemporaryDirectory[str]]:
 
     class Checked(PatternRecognizer):
         def __init__(self, entity: str, regex: str, check: Any = None) -> None:
-            super().__init__(
-                supported_entity=entity, supported_language="zh", patterns=[Pattern(entity, regex, 0.5)]
-            )
+            super().__init__(supported_entity=entity, supported_language="zh", patterns=[Pattern(entity, regex, 0.5)])
             self.check = check
 
         def validate_result(self, pattern_text: str) -> bool | None:  # True -> 1.0, False -> dropped
@@ -366,9 +368,7 @@ def presidio_analyzer() -> tuple[Any, tempfile.TemporaryDirectory[str]]:
     nlp_engine = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
-            "models": [
-                {"lang_code": "zh", "model_name": model_dir.name}
-            ],  # a path: spacy.load(), no download
+            "models": [{"lang_code": "zh", "model_name": model_dir.name}],  # a path: spacy.load(), no download
         }
     ).create_engine()
     registry = RecognizerRegistry(supported_languages=["zh"])  # explicit: no English-centric defaults
@@ -442,6 +442,10 @@ def _count(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _rate(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}" if value >= 1 else f"{value:.2f}"
+
+
 def _seconds(value: float) -> str:
     return f"{value:,.2f}" if value < 100 else f"{value:,.0f} ({value / 60:.0f} min)"
 
@@ -466,8 +470,8 @@ def markdown(report: dict[str, Any]) -> str:
         if not result["ok"]:
             lines.append(f"| {name} | {fmt} | {text} | failed: {result['error'][:80]} | | | | | |")
             continue
-        rows = _count(result["rows_per_s"]) if result["rows_per_s"] else ""
-        speed = f"{result['mb_per_s']:.0f}" if result["mb_per_s"] else ""
+        rows = _count(result["rows_per_s"]) if result["rows_per_s"] is not None else ""
+        speed = _rate(result["mb_per_s"]) if result["mb_per_s"] is not None else ""
         lines.append(
             f"| {name} | {fmt} | {text} | {_seconds(result['wall_s'])} | {rows} | {speed} | "
             f"{result['peak_rss_mb']:.0f} | {result['peak_tree_anon_mb']:.0f} | {result['cpu_s']:.2f} |"
@@ -479,12 +483,12 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| Presidio `BatchAnalyzerEngine`, per cell ({presidio['sample_rows']:,}-row sample, "
             f"extrapolated) | CSV | yes | {_seconds(presidio['extrapolated_s'])} | "
-            f"{_count(presidio['rows_per_s'])} | {presidio['mb_per_s']:.2f} | | | |"
+            f"{_count(presidio['rows_per_s'])} | {_rate(presidio['mb_per_s'])} | | | |"
         )
     lines.append("")
     lines.append(
         "Peak RSS: `ru_maxrss` of the child (`os.wait4`). Tree anon: peak anonymous memory of the child and "
-        "its subprocesses, sampled every 20 ms (excludes memory-mapped input)."
+        "its subprocesses, sampled every 20-100 ms (excludes memory-mapped input)."
     )
     if presidio:
         lines.append(
@@ -520,9 +524,7 @@ def machine() -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the synthetic table")
-    parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 100,000 rows, 1 repeat, small sample"
-    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 100,000 rows, 1 repeat, small sample")
     parser.add_argument("--repeats", type=int, default=3, help="runs per command; the median is reported")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--presidio-rows", type=int, default=2_000, help="rows of the Presidio sample")
@@ -565,9 +567,7 @@ def main() -> None:
         report["cli"] = [r.summary() for r in bench_cli(args.screening, files, args.rows, args)]
     if not args.skip_presidio:
         presidio_repeats = min(args.repeats, 3)
-        report["presidio"] = bench_presidio(
-            files["text"]["csv"], args.presidio_rows, args.rows, presidio_repeats
-        )
+        report["presidio"] = bench_presidio(files["text"]["csv"], args.presidio_rows, args.rows, presidio_repeats)
 
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -51,6 +51,8 @@ class Recognizer:
     """Scalar validator on a matched candidate (Presidio's ``validate_result``); None = shape is enough."""
     valid_expr: Callable[[pl.Expr], pl.Expr] | None = None
     """Vectorised validator: a Utf8 expression of candidates -> Boolean; must agree with ``validate``."""
+    valid_series: Callable[[pl.Series], pl.Series] | None = None
+    """Optional faster twin of ``valid_expr`` for a Series of candidates (numpy over the Arrow buffer)."""
     negative_headers: tuple[str, ...] = ()
     """Header words that cancel a header match (``地址类型``, ``phone_model``)."""
     masked_pattern: str | None = None

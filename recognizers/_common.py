@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import reduce, wraps
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from recognizers import python_pattern
 
@@ -208,3 +210,104 @@ def vin_expr(vin: pl.Expr) -> pl.Expr:
     """Check character (position 9) of each 17-character cell."""
     total = weighted_sum_expr(vin, _VIN_WEIGHTS, _VIN_VALUES)
     return (total % 11).replace_strict(list(range(11)), list(_VIN_CHECK), default=None, return_dtype=pl.String)
+
+
+# --- numpy twins over the Arrow buffer, for Series of candidates ---------------------------------------
+# The polars expressions above slice one character at a time; for fixed-width ASCII candidates a (n, width)
+# byte matrix read straight from the Arrow buffer does the same arithmetic about ten times faster.
+
+
+def ascii_matrix(s: pl.Series, width: int) -> np.ndarray:
+    """Values that are all exactly ``width`` ASCII bytes (no nulls) as an (n, width) uint8 matrix."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
+
+
+def fixed_width_series(
+    s: pl.Series,
+    pattern: str,
+    widths: Iterable[int],
+    check: Callable[[np.ndarray], np.ndarray],
+    strip: str | None = None,
+) -> pl.Series:
+    """Boolean per value: fully matches ``pattern`` and ``check`` passes on its (separator-free) bytes."""
+    out = np.zeros(len(s), dtype=bool)
+    shaped = s.str.contains(f"^(?:{pattern})$").fill_null(False)
+    text = s.str.replace_all(strip, "") if strip else s
+    lengths = text.str.len_bytes().fill_null(0)
+    for width in widths:
+        idx = np.flatnonzero((shaped & (lengths == width)).to_numpy())
+        if len(idx):
+            out[idx] = check(ascii_matrix(text.gather(idx), width))
+    return pl.Series(s.name, out, dtype=pl.Boolean)
+
+
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int32)
+_DIGIT = np.zeros(256, dtype=np.int32)
+_DIGIT[48:58] = np.arange(10)
+# Weighted sums are matrix products: numpy reduces a short row axis far slower than it multiplies.
+
+
+def luhn_matrix(m: np.ndarray) -> np.ndarray:
+    """Luhn check on (n, width) rows of ASCII digits."""
+    width = m.shape[1]
+    plain = np.zeros(width, dtype=np.int32)
+    plain[width - 1 :: -2] = 1
+    doubled = 1 - plain
+    d = _DIGIT[m]
+    total = d @ plain + _DOUBLED[d] @ doubled
+    return total % 10 == 0
+
+
+def _lut(values: Mapping[str, int]) -> np.ndarray:
+    table = np.zeros(256, dtype=np.int32)
+    for ch, v in values.items():
+        table[ord(ch)] = v
+    return table
+
+
+_USCC_LUT = _lut(_USCC_VALUES)
+_ORG_LUT = _lut(_GB11714_VALUES)
+_USCC_W = np.array(_USCC_WEIGHTS, dtype=np.int32)
+_ORG_W = np.array(_GB11714_WEIGHTS, dtype=np.int32)
+_USCC_ALPHA = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
+_ORG_CHECK = np.frombuffer("".join(_GB11714_CHECK[r] for r in range(11)).encode(), dtype=np.uint8)
+
+
+def uscc_matrix(m: np.ndarray) -> np.ndarray:
+    """GB 32100 check character and the embedded GB 11714 check character, on (n, 18) byte rows."""
+    total = _USCC_LUT[m[:, :17]] @ _USCC_W
+    final_ok = _USCC_ALPHA[(31 - total % 31) % 31] == m[:, 17]
+    org = _ORG_LUT[m[:, 8:16]] @ _ORG_W
+    return final_ok & (_ORG_CHECK[org % 11] == m[:, 16])
+
+
+_MOD11_W = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)  # 7 9 10 5 8 4 2 1 6 3 ...
+_MOD11_CHECKS = np.frombuffer(_MOD11_2_CHECK.encode(), dtype=np.uint8)
+_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+
+
+def date_ok_matrix(year: np.ndarray, month: np.ndarray, day: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """A real calendar date with ``lo <= year <= hi`` (vectorised, Gregorian leap years)."""
+    month_ok = (month >= 1) & (month <= 12)
+    limit = _MONTH_DAYS[np.where(month_ok, month, 0)]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    limit = np.where((month == 2) & ~leap, 28, limit)
+    return month_ok & (day >= 1) & (day <= limit) & (year >= lo) & (year <= hi)
+
+
+def mod11_2_matrix(m: np.ndarray) -> np.ndarray:
+    """ISO 7064 MOD 11-2 check character (X or x) on (n, 18) byte rows."""
+    expected = _MOD11_CHECKS[(_DIGIT[m[:, :17]] @ _MOD11_W) % 11]
+    last = np.where(m[:, 17] == ord("x"), ord("X"), m[:, 17])
+    return expected == last
+
+
+def number_matrix(m: np.ndarray, start: int, width: int) -> np.ndarray:
+    """The decimal number in columns ``start:start+width`` of each row."""
+    return _DIGIT[m[:, start : start + width]] @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int32))

@@ -1,10 +1,15 @@
 """CN_ADDRESS: Chinese postal address (地址/住址).
 
 An administrative division (a province from ``data/provinces.txt`` such as 北京 广东, or a name
-ending in 省 自治区 市 区 县 旗 盟 镇 乡 街道 …) followed, within 40 characters, by a detail word
-(路 街 道 巷 弄 号 室 村 组 楼 栋 单元 小区 …) and optional trailing numbers (``1号楼2单元301``).
-Words such as 在 住 的 cannot start the division, so in prose ``我家住在北京市…`` the match starts at
-北京. The mask keeps the text up to the district or county.
+ending in 省 自治区 市 区 县 旗 盟 镇 乡 街道 …) followed by a detail word (路 街 道 巷 弄 号 室 村 组 楼 栋
+单元 小区 …) and optional trailing numbers (``1号楼2单元301``). Words such as 在 住 的 cannot start the
+division, so in prose ``我家住在北京市…`` the match starts at 北京. The mask keeps the text up to the
+district or county (``DIVISION_SUFFIXES``).
+
+The repetitions are unbounded on purpose: bounded repeats of a large Han class (``{0,40}``) blow up
+Rust's automata, and one alternation with the organisation pattern cost 10x the whole identifier set.
+A backtracking engine is quadratic on long prose with such a pattern, so the scalar validator checks
+the length first, and free text is left to the NER model.
 """
 
 from __future__ import annotations

@@ -14,7 +14,16 @@ import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher, luhn_expr, luhn_ok
+from recognizers._common import (
+    COMMON_NEGATIVE_HEADERS,
+    evaluated_once,
+    fixed_width_series,
+    fullmatch_expr,
+    fullmatcher,
+    luhn_expr,
+    luhn_matrix,
+    luhn_ok,
+)
 
 PATTERN = (
     f"{B}(?:[1-9][0-9]{{15,18}}"
@@ -35,6 +44,11 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & luhn_expr(e.str.replace_all("[^0-9]", ""))).fill_null(False)
 
 
+def valid_series(s: pl.Series) -> pl.Series:
+    """Numpy twin of :func:`valid_expr` for a Series of candidates."""
+    return fixed_width_series(s, PATTERN, range(16, 20), luhn_matrix, strip="[^0-9]")
+
+
 RECOGNIZER = Recognizer(
     entity="CN_BANK_CARD",
     pattern=PATTERN,
@@ -42,6 +56,7 @@ RECOGNIZER = Recognizer(
     priority=40,
     validate=validate,
     valid_expr=valid_expr,
+    valid_series=valid_series,
     headers=(
         "银行卡", "银行卡号", "卡号", "银行账号", "银行账户", "账号", "收款账号", "付款账号", "结算账号",
         "开户账号", "借记卡", "借记卡号", "信用卡", "信用卡号", "储蓄卡", "工资卡", "yinhangka",
@@ -55,7 +70,7 @@ RECOGNIZER = Recognizer(
         "等级", "登录", "用户名", "bank_name", "branch", "holder", "account_name", "expiry", "expire", "cvv",
         "cvn", "password", "pin", "balance", "level", "login", "username",
     ),
-    masked_pattern=r"^[0-9]{0,6}[ -]?\*{4}[* -]{2,16}[0-9]{4}$",
+    masked_pattern=r"^[0-9]{0,6}[ -]?\*{4}[* -]{2,18}[0-9]{3,4}$",
     mask={"style": "head_tail", "keep_head": 0, "keep_tail": 4},
     context=("银行卡", "银行卡号", "卡号", "账号", "银行账户", "信用卡", "借记卡", "card", "account"),
     score=0.4,

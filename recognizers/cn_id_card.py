@@ -13,17 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    date_ok_matrix,
     evaluated_once,
+    fixed_width_series,
     fullmatch_expr,
     fullmatcher,
     mod11_2_check,
     mod11_2_expr,
+    mod11_2_matrix,
+    number_matrix,
 )
 
 # GB/T 2260 province-level codes; 81/82/83 are used by Hong Kong/Macau/Taiwan residence permits.
@@ -31,6 +36,18 @@ _PROV = "(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[1-3])"
 PROVINCES = frozenset(f"{n:02d}" for n in range(100) if re.fullmatch(_PROV, f"{n:02d}"))
 _MMDD = "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 PATTERN = f"{B}{_PROV}[0-9]{{4}}(?:(?:19|20)[0-9]{{2}}{_MMDD}[0-9]{{3}}[0-9Xx]|[0-9]{{2}}{_MMDD}[0-9]{{3}}){B}"
+
+# Masked: 15 or 18 characters, 1-6 kept at the head, 1-4 at the tail (length fixed so 138****5678 is not one).
+MASKED_PATTERN = (
+    "^(?:"
+    + "|".join(
+        f"[1-8][0-9]{{{head}}}\\*{{{length - head - tail - 2}}}[0-9]{{{tail}}}[0-9Xx]"
+        for length in (15, 18)
+        for head in range(6)
+        for tail in range(4)
+    )
+    + ")$"
+)
 
 _is_shape = fullmatcher(PATTERN)
 _SHAPE_18 = re.compile("[0-9]{17}[0-9Xx]")
@@ -69,6 +86,27 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
+_PROVINCE_OK = np.zeros(100, dtype=bool)
+_PROVINCE_OK[[int(x) for x in PROVINCES]] = True
+
+
+def _id18_matrix(m: np.ndarray) -> np.ndarray:
+    birth = date_ok_matrix(number_matrix(m, 6, 4), number_matrix(m, 10, 2), number_matrix(m, 12, 2),
+                           _MIN_YEAR, _MAX_YEAR)  # fmt: skip
+    return _PROVINCE_OK[number_matrix(m, 0, 2)] & birth & mod11_2_matrix(m)
+
+
+def _id15_matrix(m: np.ndarray) -> np.ndarray:
+    year = 1900 + number_matrix(m, 6, 2)
+    birth = date_ok_matrix(year, number_matrix(m, 8, 2), number_matrix(m, 10, 2), _MIN_YEAR, _MAX_YEAR)
+    return _PROVINCE_OK[number_matrix(m, 0, 2)] & birth
+
+
+def valid_series(s: pl.Series) -> pl.Series:
+    """Numpy twin of :func:`valid_expr` for a Series of candidates."""
+    return fixed_width_series(s, PATTERN, (15, 18), lambda m: _id18_matrix(m) if m.shape[1] == 18 else _id15_matrix(m))
+
+
 RECOGNIZER = Recognizer(
     entity="CN_ID_CARD",
     pattern=PATTERN,
@@ -76,6 +114,7 @@ RECOGNIZER = Recognizer(
     priority=10,
     validate=validate,
     valid_expr=valid_expr,
+    valid_series=valid_series,
     headers=(
         "身份证", "身份证号", "身份证号码", "公民身份号码", "身份号码", "身份证件号", "身份证件号码",
         "居民身份证", "证件号", "证件号码", "社会保障号码", "社保号", "shenfenzheng", "shenfenzhenghao",
@@ -88,7 +127,7 @@ RECOGNIZER = Recognizer(
         "哈希", "expiry", "expire", "validity", "issue", "photo", "image", "img", "front", "back", "address",
         "url", "path", "hash",
     ),
-    masked_pattern=r"^[1-8][0-9]{0,5}\*{6,16}[0-9]{0,3}[0-9Xx]$",
+    masked_pattern=MASKED_PATTERN,
     mask={"style": "head_tail", "keep_head": 6, "keep_tail": 4},
     context=(
         "身份证", "身份证号", "身份证号码", "证件号", "证件号码", "公民身份号码", "居民身份证",

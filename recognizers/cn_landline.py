@@ -56,7 +56,7 @@ RECOGNIZER = Recognizer(
     negative_headers=COMMON_NEGATIVE_HEADERS + (
         "区号", "分机", "型号", "运营商", "归属地", "area_code", "areacode", "ext", "extension", "carrier",
     ),
-    masked_pattern=r"^(?:\(?0[0-9]{2,3}\)?|\+86|[48]00)[ -]?[0-9]{0,4}\*{3,8}[0-9]{2,4}(?:-[0-9]{1,5})?$",
+    masked_pattern=r"^(?:\(?0[0-9]{2,3}\)?|\+86|[48]00)[ -]?[0-9]{0,4}\*{3,12}[0-9]{2,4}(?:-[0-9]{1,5})?$",
     mask={"style": "head_tail", "keep_head": 4, "keep_tail": 2},
     context=("座机", "固话", "电话", "传真", "热线", "客服", "tel", "fax", "phone"),
     score=0.4,

@@ -56,7 +56,7 @@ RECOGNIZER = Recognizer(
         "brand", "carrier", "operator", "location", "plan", "vcode", "verify", "os", "imei", "area_code",
         "price",
     ),
-    masked_pattern=r"^(?:\+?86[ -]?)?1[3-9][0-9][ -]?\*{4}[ -]?[0-9]{4}$",
+    masked_pattern=r"^(?:(?:\+|00)?86[ -]?)?(?:1[3-9]?[0-9]?)?[ -]?\*{4,10}[ -]?[0-9]{4}$",
     mask={"style": "head_tail", "keep_head": 3, "keep_tail": 4},
     context=("手机", "手机号", "电话", "联系电话", "联系方式", "致电", "拨打", "mobile", "phone", "tel"),
     score=0.5,

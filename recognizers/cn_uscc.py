@@ -16,12 +16,14 @@ from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
     evaluated_once,
+    fixed_width_series,
     fullmatch_expr,
     fullmatcher,
     gb11714_check,
     gb11714_expr,
     uscc_check,
     uscc_expr,
+    uscc_matrix,
 )
 
 _C = "[0-9A-HJ-NPQRTUWXY]"
@@ -44,6 +46,11 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
+def valid_series(s: pl.Series) -> pl.Series:
+    """Numpy twin of :func:`valid_expr` for a Series of candidates."""
+    return fixed_width_series(s, PATTERN, (18,), uscc_matrix)
+
+
 RECOGNIZER = Recognizer(
     entity="CN_USCC",
     pattern=PATTERN,
@@ -51,6 +58,7 @@ RECOGNIZER = Recognizer(
     priority=30,
     validate=validate,
     valid_expr=valid_expr,
+    valid_series=valid_series,
     headers=(
         "统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "营业执照号", "营业执照号码",
         "营业执照注册号", "纳税人识别号", "纳税识别号", "税号", "税务登记号", "tongyishehuixinyongdaima",

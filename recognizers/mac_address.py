@@ -41,7 +41,10 @@ RECOGNIZER = Recognizer(
         "mac_address", "macaddress", "mac_addr", "macaddr", "wifi_mac", "bssid", "hw_addr", "hwaddr",
     ),
     negative_headers=COMMON_NEGATIVE_HEADERS + ("厂商", "vendor", "oui", "manufacturer"),
-    masked_pattern=r"^[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}(?:[:-]\*{2}){3}$",
+    masked_pattern=(
+        r"^[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:*-]\*[*:-]{7}$"  # OUI kept, separators or not
+        r"|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{0,4}[*.]{5,10}$"
+    ),
     mask={"style": "head_tail", "keep_head": 8, "keep_tail": 0},
     context=("mac", "mac地址", "物理地址", "网卡"),
     score=0.5,

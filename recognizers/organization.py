@@ -1,9 +1,13 @@
 """ORGANIZATION: name of a company, institution or public body (公司/单位名称).
 
-One to thirty name characters (Han, Latin letters, digits, brackets as in 华为技术(深圳)有限公司) ending in an
-organisation word: 有限公司 股份有限公司 集团 银行 医院 大学 学院 学校 研究所 局 委员会 事务所 合作社 中心 ….
-The name part is lazy, so in prose the match ends at the first organisation word; words such as 在 是 的
-cannot be part of it, so ``他在北京大学读书`` gives 北京大学. Whole cells are matched by the column path.
+Name characters (Han, Latin letters, digits, brackets as in 华为技术(深圳)有限公司) ending in an organisation
+word: 有限公司 股份有限公司 集团 银行 医院 大学 学院 学校 研究所 局 委员会 事务所 合作社 中心 …, and up to two
+further name + word parts (某某银行股份有限公司北京分行). The name part is lazy, so in prose the match ends at
+the first organisation word; words such as 在 是 的 cannot be part of it, so ``他在北京大学读书`` gives
+北京大学. Whole cells are matched by the column path; the validator caps the length at 60.
+
+Repetitions are unbounded for the same reason as in cn_address (bounded repeats of a Han class are
+expensive for Rust's automata); the scalar validator checks the length before matching.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ SUFFIXES = (
 )  # fmt: skip
 _NAME_CHAR = han_class(exclude="的了是在我你他她它们这到往与及", extra="A-Za-z0-9()")
 _SUFFIX = alternation(SUFFIXES)
-# Up to two further name + suffix parts: 某某银行股份有限公司, 某某银行股份有限公司北京分行.
 PATTERN = f"{_NAME_CHAR}+?{_SUFFIX}(?:{_NAME_CHAR}*?{_SUFFIX}){{0,2}}"
 
 _MAX_LEN = 60

@@ -130,9 +130,7 @@ def mixed_ids() -> pl.DataFrame:
 def write(out: Path) -> list[Path]:
     """Write every sample into ``out``; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [
-        out / name for name in ("customers.csv", "customers_gbk.csv", "merchants.parquet", "mixed_ids.csv")
-    ]
+    paths = [out / name for name in ("customers.csv", "customers_gbk.csv", "merchants.parquet", "mixed_ids.csv")]
     customers().write_csv(paths[0])
     text = customers_gbk().write_csv(separator=";", line_terminator="\r\n")
     paths[1].write_bytes(text.encode("gbk"))

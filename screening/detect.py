@@ -93,106 +93,82 @@ def normalised(name: str) -> pl.Expr:
 
 
 class Detector:
-    """Accumulates evidence for every column of one dataset, batch by batch."""
+    """Accumulates evidence for every column of one dataset, batch by batch.
+
+    Columns are independent, so they are processed on two threads (polars releases the GIL). Within a column,
+    probes run in priority order on the cells not yet claimed, and validators run on candidates only: a cell
+    that validates as an ID number is removed before the credit-code and bank-card probes look at the rest.
+    """
 
     def __init__(
         self, columns: tuple[str, ...], recognizers: tuple[Recognizer, ...], ner_sample: int = NER_SAMPLE_CELLS
     ):
         self.recognizers = recognizers
         self.probes = build_probes(recognizers)
-        self.by_key = {p.key: p for p in self.probes}
         self.columns = columns
         self.ner_sample_cells = ner_sample
         self.evidence = {c: ColumnEvidence(c, active={p.key for p in self.probes}) for c in columns}
+        self._all = {p.key for p in self.probes}
 
-    # ------------------------------------------------------------------------------------------ batch
     def observe(self, df: pl.DataFrame) -> None:
         if df.height == 0:
             return
-        cols = [f"c{i}" for i in range(df.width)]
-        df = df.rename(dict(zip(df.columns, cols, strict=True)))
-        stats = df.select([e for c in cols for e in _stat_exprs(c)]).row(0, named=True)
-        fullwidth = {c for c in cols if stats[f"{c}|fw"]}
-        new_mode = [
-            c
-            for c, name in zip(cols, self.columns, strict=True)
-            if self.evidence[name].mode is None and stats[f"{c}|nn"] > 0
-        ]
-        if new_mode:
-            self._first_look(df, new_mode)
-        norm = df.select([self._norm(c, c in fullwidth) for c in cols])
-        exprs: list[pl.Expr] = []
-        row_exprs: list[pl.Expr] = []
-        for c, name in zip(cols, self.columns, strict=True):
-            ev = self.evidence[name]
-            ev.rows += df.height
-            ev.non_null += stats[f"{c}|nn"]
-            ev.chars += stats[f"{c}|chars"] or 0
-            ev.max_chars = max(ev.max_chars, stats[f"{c}|max"] or 0)
-            if stats[f"{c}|nn"]:
-                r, a = self._probe_exprs(c, ev, ev.active)
-                row_exprs += r
-                exprs += a
-                inactive = [p for p in self.probes if p.key not in ev.active and self._applies(p, ev)]
-                if inactive:
-                    alt = "|".join(f"(?:{self._prefilter(p, ev)})" for p in inactive)
-                    exprs.append(pl.col(c).str.contains(alt).any().alias(f"{c}|new"))
-        if not exprs:
+        pairs = list(zip(self.columns, df.get_columns(), strict=True))
+        if len(pairs) == 1:
+            self._observe_column(*pairs[0])
             return
-        out = norm.with_columns(row_exprs).select(exprs).row(0, named=True)
-        again = [c for c in cols if out.get(f"{c}|new")]
-        for c, name in zip(cols, self.columns, strict=True):
-            if c not in again:
-                self._absorb(c, self.evidence[name], self.evidence[name].active, out)
-        if again:
-            # New kinds of values in these columns: evaluate them with every probe and widen the active set.
-            redo_rows: list[pl.Expr] = []
-            redo: list[pl.Expr] = []
-            for c in again:
-                ev = self.evidence[self.columns[cols.index(c)]]
-                r, a = self._probe_exprs(c, ev, {p.key for p in self.probes})
-                redo_rows += r
-                redo += a
-            out2 = norm.with_columns(redo_rows).select(redo).row(0, named=True)
-            for c in again:
-                ev = self.evidence[self.columns[cols.index(c)]]
-                self._absorb(c, ev, {p.key for p in self.probes}, out2)
-        self._sample_free_text(norm, cols)
+        from concurrent.futures import ThreadPoolExecutor
 
-    # ---------------------------------------------------------------------------------------- helpers
-    @staticmethod
-    def _norm(c: str, fullwidth: bool) -> pl.Expr:
-        e = normalised(c)
-        if fullwidth:  # NFKC costs ~0.6 s per million cells: only where full-width characters occur
-            e = e.str.normalize("NFKC")
-        return e.alias(c)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda nc: self._observe_column(*nc), pairs))
 
-    def _first_look(self, df: pl.DataFrame, cols: list[str]) -> None:
+    # ----------------------------------------------------------------------------------------- column
+    def _observe_column(self, name: str, raw: pl.Series) -> None:
+        ev = self.evidence[name]
+        ev.rows += len(raw)
+        v = raw.cast(pl.String).str.strip_chars()
+        v = v.filter(v.str.len_bytes() > 0)  # empty and null cells are not screened
+        if len(v) == 0:
+            return
+        if v.str.contains(_FULLWIDTH).any():  # NFKC costs ~0.6 s per million cells: only where needed
+            v = v.str.normalize("NFKC")
+        lengths = v.str.len_chars()
+        ev.non_null += len(v)
+        ev.chars += int(lengths.sum())
+        ev.max_chars = max(ev.max_chars, int(lengths.max() or 0))
+        if ev.mode is None:
+            self._first_look(ev, v.head(10_000))
+        keys = ev.active
+        inactive = [p for p in self.probes if p.key not in keys and self._applies(p, ev)]
+        if inactive:
+            alt = "|".join(f"(?:{self._prefilter(p, ev)})" for p in inactive)
+            if v.str.contains(alt).any():
+                keys = self._all  # a new kind of value: evaluate this batch with every probe
+        probes = [p for p in self.probes if p.key in keys and self._applies(p, ev)]
+        if ev.mode == "free_text":
+            self._count_free_text(ev, v, probes)
+            need = self.ner_sample_cells - len(ev.ner_sample)
+            if need > 0:
+                ev.ner_sample += v.head(need).to_list()
+        else:
+            self._count_structured(ev, v, probes)
+
+    def _first_look(self, ev: ColumnEvidence, head: pl.Series) -> None:
         """Decide structured vs free text from the first 10,000 non-empty cells of a column."""
-        head = df.head(10_000)
-        exprs = []
-        for c in cols:
-            v = normalised(c).drop_nulls()
-            exprs += [
-                v.str.len_chars().mean().alias(f"{c}|avg"),
-                (v.n_unique() / v.len()).alias(f"{c}|distinct"),
-                (v.str.count_matches(_CJK).sum() / v.str.len_chars().sum()).alias(f"{c}|cjk"),
-                (v.str.count_matches(" ").sum() / v.len()).alias(f"{c}|spaces"),
-            ]
-            vocab = [p for p in self.probes if p.rec.kind == "vocabulary" and not p.masked]
-            if vocab:
-                alt = "|".join(f"(?:{p.full_pattern()})" for p in vocab)
-                exprs.append(v.str.contains(alt).mean().alias(f"{c}|vocab"))
-        row = head.select(exprs).row(0, named=True)
-        for c in cols:
-            ev = self.evidence[self.columns[int(c[1:])]]
-            avg, distinct = row[f"{c}|avg"] or 0.0, row[f"{c}|distinct"] or 0.0
-            cjk, spaces = row[f"{c}|cjk"] or 0.0, row[f"{c}|spaces"] or 0.0
-            ev.cjk_share, ev.distinct_share = cjk, distinct
-            prose = cjk >= FREE_TEXT_MIN_CJK or spaces >= 2
-            wholly_vocab = (row.get(f"{c}|vocab") or 0.0) >= 0.5
-            free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab
-            ev.mode = "free_text" if free else "structured"
+        chars = int(head.str.len_chars().sum()) or 1
+        avg = chars / len(head)
+        distinct = head.n_unique() / len(head)
+        cjk = int(head.str.count_matches(_CJK).sum()) / chars
+        spaces = int(head.str.count_matches(" ").sum()) / len(head)
+        vocab = [p for p in self.probes if p.rec.kind == "vocabulary" and not p.masked]
+        wholly_vocab = False
+        if vocab:
+            alt = "|".join(f"(?:{p.full_pattern()})" for p in vocab)
+            wholly_vocab = float(head.str.contains(alt).mean() or 0.0) >= 0.5
+        ev.cjk_share, ev.distinct_share = cjk, distinct
+        prose = cjk >= FREE_TEXT_MIN_CJK or spaces >= 2
+        free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab
+        ev.mode = "free_text" if free else "structured"
 
     @staticmethod
     def _applies(p: Probe, ev: ColumnEvidence) -> bool:
@@ -203,98 +179,59 @@ class Detector:
     def _prefilter(p: Probe, ev: ColumnEvidence) -> str:
         return p.full_pattern() if ev.mode == "structured" else p.rec.pattern
 
-    def _probe_exprs(self, c: str, ev: ColumnEvidence, keys: set[str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
-        """Per-row expressions (materialised first, so that priority exclusion stays cheap) and aggregates."""
-        probes = [p for p in self.probes if p.key in keys and self._applies(p, ev)]
-        v = pl.col(c)
-        rows: list[pl.Expr] = []
-        aggs: list[pl.Expr] = []
-        want_ex = {p.key for p in probes if len(ev.examples.get(p.rec.entity, ())) < EXAMPLES_PER_ENTITY}
-        if ev.mode == "free_text":
-            for p in probes:
-                elem = pl.element()
-                ok = _valid(p.rec, elem)
-                for q in self.recognizers:  # a higher-priority entity claims the match first
-                    if q.kind == "identifier" and q.priority < p.rec.priority and q.valid_expr is not None:
-                        ok = ok & ~q.valid_expr(elem).fill_null(False)
-                good = f"{c}|{p.key}|good"
-                rows.append(v.str.extract_all(p.rec.pattern).list.eval(elem.filter(ok)).alias(good))
-                n = pl.col(good).list.len()
-                aggs += [(n > 0).sum().alias(f"{c}|{p.key}|valid"), n.sum().alias(f"{c}|{p.key}|matches")]
-                if p.key in want_ex:
-                    aggs.append(
-                        pl.col(good).explode().drop_nulls().head(EXAMPLES_PER_ENTITY).implode().alias(f"{c}|{p.key}|ex")
-                    )
-            return rows, aggs
-        claimed: list[pl.Expr] = []
+    def _count_structured(self, ev: ColumnEvidence, v: pl.Series, probes: list[Probe]) -> None:
+        rest = v
         for p in probes:
             if p.masked:
-                aggs.append(v.str.contains(p.full_pattern()).sum().alias(f"{c}|{p.key}|masked"))
+                n = int(v.str.contains(p.full_pattern()).sum())
+                ev.masked[p.rec.entity] += n
+                (ev.active.add if n else ev.active.discard)(p.key)
                 continue
-            shaped_col = f"{c}|{p.key}|s"
-            if p.rec.kind == "vocabulary":
-                rows.append(v.str.contains(p.full_pattern()).fill_null(False).alias(shaped_col))
-                valid = pl.col(shaped_col)
-            else:
-                m = v.str.extract(p.rec.pattern, 0)
-                rows.append((m == v).fill_null(False).alias(shaped_col))
-                rows.append(_valid(p.rec, m).alias(f"{c}|{p.key}|m"))
-                valid = pl.col(shaped_col) & pl.col(f"{c}|{p.key}|m")
-            own = valid & ~pl.any_horizontal(claimed) if claimed else valid
-            claimed.append(valid)
-            aggs += [pl.col(shaped_col).sum().alias(f"{c}|{p.key}|shaped"), own.sum().alias(f"{c}|{p.key}|valid")]
-            if p.key in want_ex:
-                aggs.append(v.filter(own).head(EXAMPLES_PER_ENTITY).implode().alias(f"{c}|{p.key}|ex"))
-        return rows, aggs
-
-    def _absorb(self, c: str, ev: ColumnEvidence, keys: set[str], out: dict) -> None:
-        for p in self.probes:
-            if p.key not in keys or not self._applies(p, ev):
-                continue
-            prefix = f"{c}|{p.key}|"
-            if p.masked:
-                n = out.get(prefix + "masked") or 0
-                if n:
-                    ev.masked[p.rec.entity] += n
-                    ev.active.add(p.key)
-                else:
-                    ev.active.discard(p.key)
-                continue
-            valid = out.get(prefix + "valid") or 0
-            shaped = out.get(prefix + "shaped") or 0
-            matches = out.get(prefix + "matches") or 0
-            ev.valid[p.rec.entity] += valid
-            ev.shaped[p.rec.entity] += shaped
-            ev.matches[p.rec.entity] += matches
-            if valid or shaped or matches:
-                ev.active.add(p.key)
-            else:
+            shaped = rest.str.contains(p.full_pattern()) if len(rest) else pl.Series([], dtype=pl.Boolean)
+            n_shaped = int(shaped.sum())
+            if not n_shaped:
                 ev.active.discard(p.key)
-            examples = out.get(prefix + "ex")
-            if examples:
-                have = ev.examples.setdefault(p.rec.entity, [])
-                for raw in examples:
-                    if raw is not None and len(have) < EXAMPLES_PER_ENTITY:
-                        have.append(mask_value(raw, p.rec.mask))
+                continue
+            ev.active.add(p.key)
+            cand = rest.filter(shaped)
+            ok = _validate(p.rec, cand)
+            n_ok = int(ok.sum())
+            ev.shaped[p.rec.entity] += n_shaped
+            ev.valid[p.rec.entity] += n_ok
+            if n_ok:
+                self._keep_examples(ev, p.rec, cand.filter(ok))
+                claimed = pl.Series([False] * len(rest)).scatter(shaped.arg_true(), ok)
+                rest = rest.filter(~claimed)
 
-    def _sample_free_text(self, norm: pl.DataFrame, cols: list[str]) -> None:
-        for c, name in zip(cols, self.columns, strict=True):
-            ev = self.evidence[name]
-            need = self.ner_sample_cells - len(ev.ner_sample)
-            if ev.mode == "free_text" and need > 0:
-                ev.ner_sample += norm.get_column(c).drop_nulls().head(need).to_list()
+    def _count_free_text(self, ev: ColumnEvidence, v: pl.Series, probes: list[Probe]) -> None:
+        rows = pl.Series("row", range(len(v)), dtype=pl.UInt32)
+        for p in probes:
+            found = v.str.extract_all(p.rec.pattern)
+            if not int(found.list.len().sum()):
+                ev.active.discard(p.key)
+                continue
+            ev.active.add(p.key)
+            flat = pl.DataFrame({"row": rows, "m": found}).explode("m").drop_nulls()
+            ok = _validate(p.rec, flat["m"])
+            for q in self.recognizers:  # a higher-priority entity claims the match first
+                if q.kind == "identifier" and q.priority < p.rec.priority and q.valid_expr is not None:
+                    ok = ok & ~_validate(q, flat["m"])
+            good = flat.filter(ok)
+            ev.valid[p.rec.entity] += good["row"].n_unique()
+            ev.matches[p.rec.entity] += good.height
+            self._keep_examples(ev, p.rec, good["m"])
+
+    @staticmethod
+    def _keep_examples(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> None:
+        have = ev.examples.setdefault(rec.entity, [])
+        if len(have) < EXAMPLES_PER_ENTITY:
+            have += [mask_value(x, rec.mask) for x in values.head(EXAMPLES_PER_ENTITY - len(have)).to_list()]
 
 
-def _valid(rec: Recognizer, e: pl.Expr) -> pl.Expr:
-    return rec.valid_expr(e).fill_null(False) if rec.valid_expr is not None else e.is_not_null()
-
-
-def _stat_exprs(c: str) -> list[pl.Expr]:
-    v = normalised(c)
-    n = v.str.len_chars()
-    return [
-        v.is_not_null().sum().alias(f"{c}|nn"),
-        n.sum().alias(f"{c}|chars"),
-        n.max().alias(f"{c}|max"),
-        pl.col(c).str.contains(_FULLWIDTH).any().alias(f"{c}|fw"),
-    ]
+def _validate(rec: Recognizer, values: pl.Series) -> pl.Series:
+    """Boolean per candidate (the vectorised validator; no validator means the shape is enough)."""
+    if rec.valid_expr is None or len(values) == 0:
+        return pl.Series([True] * len(values), dtype=pl.Boolean)
+    if rec.valid_series is not None:
+        return rec.valid_series(values)
+    return values.to_frame("x").select(rec.valid_expr(pl.col("x")).fill_null(False)).to_series()

@@ -92,7 +92,7 @@ def screen(path: Path, opts: Options) -> Screening:
         sha: Future[str] = pool.submit(io.sha256_file, path)
         ner: dict[str, Future[tuple[Counter[str], list[tuple[str, str]]]]] = {}
         advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
-        for batch in io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance):
+        for batch in read_ahead(io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance)):
             rows += batch.height
             detector.observe(batch)
             for name, ev in detector.evidence.items():
@@ -121,6 +121,43 @@ def screen(path: Path, opts: Options) -> Screening:
     classes = [classify(p, opts.pack) for p in profiles]
     actions = [choose_action(p, c, opts.pack, opts.overrides) for p, c in zip(profiles, classes, strict=True)]
     return Screening(info, rows, digest, profiles, classes, actions, time.perf_counter() - t0)
+
+
+def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
+    """Read the next batch on a thread while the caller works on this one (the readers release the GIL)."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                box.put(("batch", batch))
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=pump, name="screening-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue, then let it finish
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
 
 
 def _ner_counts(sample: list[str], recs: tuple[Recognizer, ...]) -> tuple[Counter[str], list[tuple[str, str]]]:
@@ -165,7 +202,8 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     data_path.parent.mkdir(parents=True, exist_ok=True)
     plan = _plan(s, opts)
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
-    batches = (_apply(b, plan, opts) for b in io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
+    source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
+    batches = (_apply(b, plan, opts) for b in source)
     encoding = s.info.encoding or "utf-8"
     written = io.write_batches(
         batches, data_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
