@@ -203,15 +203,22 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     plan = _plan(s, opts)
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
     source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
-    batches = (_apply(b, plan, opts) for b in source)
+    changed = tuple(st.name for st in plan if st.action.operator != "keep")
+    verifier = Detector(changed, all_recognizers(), ner_sample=0)
+
+    def checked(batch: pl.DataFrame) -> pl.DataFrame:
+        if changed:
+            verifier.observe(batch.select(changed))
+        return batch
+
+    batches = (checked(_apply(b, plan, opts)) for b in source)
     encoding = s.info.encoding or "utf-8"
     written = io.write_batches(
         batches, data_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
     )
     report = s.report(opts)
-    out_info = io.open_source(data_path, encoding=encoding if fmt == "csv" else None)
     report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
-    report["residual"] = _verify(out_info, s, opts)
+    report["residual"] = _residual(verifier, s)
     report["timing"]["seconds"] = round(time.perf_counter() - t0, 3)
     return report, report_stem
 
@@ -293,22 +300,18 @@ def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
     return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
 
 
-def _verify(out_info: DatasetInfo, s: Screening, opts: Options) -> dict[str, Any]:
-    """Re-scan the output with the same detectors: no raw value may remain where an operator was applied."""
+def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
+    """Every desensitised batch went through the same detectors on its way to the writer: any identifier
+    that still validates in a column where an operator was applied is a raw value left behind."""
     recs = all_recognizers()
-    detector = Detector(out_info.columns, recs, ner_sample=0)
-    for batch in io.iter_batches(out_info, batch_rows=opts.batch_rows):
-        detector.observe(batch)
     left = []
-    for step_profile, action in zip(s.profiles, s.actions, strict=True):
-        if action.operator == "keep":
-            continue
-        ev = detector.evidence.get(step_profile.name)
+    for profile in s.profiles:
+        ev = verifier.evidence.get(profile.name)
         if ev is None:
             continue
         raw = {e: n for e, n in ev.valid.items() if n and _residual_counts(e, recs)}
         if raw:
-            left.append({"name": step_profile.name, "entities": raw})
+            left.append({"name": profile.name, "entities": raw})
     return {"clean": not left, "columns": left}
 
 

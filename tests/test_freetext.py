@@ -6,11 +6,14 @@ built with the MOD 11-2 check below, phones and e-mails are made up.
 
 from __future__ import annotations
 
+import logging
 import random
 
 import jieba
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recognizers import Recognizer, all_recognizers
 from screening import freetext
@@ -89,13 +92,18 @@ def test_project_recognizer_validation_drops_or_confirms() -> None:
     assert engine.find(["工单TK1234和TK1235"]) == [[Span(2, 8, "TEST_TICKET", 1.0)]]
 
 
-def test_jieba_is_quiet_and_survives_an_unwritable_cache_dir(capfd: pytest.CaptureFixture[str]) -> None:
+def test_jieba_is_quiet_and_survives_an_unwritable_cache_dir(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     assert jieba.log_console not in jieba.default_logger.handlers
     tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = "/nonexistent/jieba-cache"  # the cache dump fails; jieba must carry on
-    tokenizer.initialize()
+    with caplog.at_level(logging.DEBUG, logger="jieba"):
+        tokenizer.initialize()
     assert tokenizer.lcut("客户来电") == ["客户", "来电"]
     assert capfd.readouterr().err == ""
+    messages = {r.getMessage(): r.levelno for r in caplog.records if r.name == "jieba"}
+    assert messages.get("Dump cache file failed.") == logging.DEBUG  # demoted from ERROR
 
 
 # -- finding entities -------------------------------------------------------------------------------------
@@ -189,6 +197,23 @@ def test_resolve_overlaps_priority_then_length_then_score() -> None:
     ]
 
 
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(1, 8), st.sampled_from(["A", "B", "C"]), st.floats(0.1, 1.0)),
+        max_size=25,
+    )
+)
+def test_resolve_overlaps_matches_the_naive_greedy(raw: list[tuple[int, int, str, float]]) -> None:
+    priority = {"A": 1, "B": 2}
+    spans = [Span(start, start + length, entity, score) for start, length, entity, score in raw]
+    ranked = sorted(spans, key=lambda s: (priority.get(s.entity, 100), -(s.end - s.start), -s.score, s.start))
+    naive: list[Span] = []
+    for span in ranked:
+        if all(span.end <= k.start or span.start >= k.end for k in naive):
+            naive.append(span)
+    assert resolve_overlaps(spans, priority) == sorted(naive, key=lambda s: s.start)
+
+
 def test_cache_is_bounded_and_reused() -> None:
     engine = FreeText(cache_size=2)
     texts = [f"手机1381234567{i}" for i in range(5)]
@@ -196,6 +221,9 @@ def test_cache_is_bounded_and_reused() -> None:
     assert len(engine._cache) == 2
     assert engine.spans(texts[-1]) is engine.spans(texts[-1])
     assert first[-1] == first[-2]
+    long_text = "备注" * (freetext.CACHE_MAX_CHARS // 2 + 1)
+    engine.spans(long_text)
+    assert long_text not in engine._cache
 
 
 # -- synthetic remarks: invariants, parallel == serial ----------------------------------------------------

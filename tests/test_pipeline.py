@@ -171,3 +171,28 @@ def test_run_parquet_output_format(tmp_path: Path) -> None:
 def test_expand_paths_walks_folders() -> None:
     files = [p.name for p, _ in expand_paths([SAMPLES])]
     assert {"customers.csv", "customers_gbk.csv", "merchants.parquet", "mixed_ids.csv"} <= set(files)
+
+
+def test_residual_lists_raw_values_left() -> None:
+    from recognizers import all_recognizers
+    from screening.detect import Detector
+    from screening.pipeline import _residual, screen
+
+    s = screen(SAMPLES / "customers.csv", Options(ner_sample=0))
+    det = Detector(("手机号",), all_recognizers(), ner_sample=0)
+    det.observe(pl.read_csv(SAMPLES / "customers.csv", infer_schema=False).select("手机号"))
+    r = _residual(det, s)
+    assert not r["clean"] and r["columns"] == [{"name": "手机号", "entities": {"CN_PHONE": 500}}]
+
+
+def test_run_fails_when_an_operator_leaves_raw_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import screening.pipeline as pipeline
+    from cli import app
+
+    monkeypatch.setattr(pipeline, "mask_expr", lambda e, spec=None: e)  # a broken operator
+    result = CliRunner().invoke(app, ["run", str(SAMPLES / "mixed_ids.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "RAW VALUES LEFT" in result.output
+    rep = json.loads((tmp_path / "mixed_ids.report.json").read_text(encoding="utf-8"))
+    assert {c["name"] for c in rep["residual"]["columns"]} == {"证件号码"}
