@@ -10,6 +10,10 @@ with an explicit registry holding only the project's recognizers:
 
 jieba segments each text once: the pipeline's tokenizer runs ``jieba.posseg`` and keeps the tags on the
 tokens, so the NER rules and Presidio's context words (lemma = jieba word) share one segmentation.
+
+Cost (2 cores, 29-character remarks): about 1,000 texts/s per process, 60% of it jieba.posseg; Presidio's
+NoOp engine would be about 15% faster but gives the context words no tokens. Large inputs go to a pool of
+forked workers (about 1.8x on 2 cores); repeated texts hit a per-process cache.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import logging
 import multiprocessing
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -134,7 +139,7 @@ Token = tuple[str, str, int]
 
 
 JIEBA_POS = "jieba_pos"
-"""``Doc.user_data`` key of the jieba tokens with their POS flags: a list of (word, flag, start)."""
+"""``Doc.user_data`` key of ``(text, tokens)``: the jieba tokens of ``text`` as (word, flag, start)."""
 
 
 class JiebaPosTokenizer:
@@ -157,7 +162,8 @@ class JiebaPosTokenizer:
             tags.append(flag)
         # The lemma is the word: Presidio's context words (电话, 身份证号) then match jieba tokens.
         # The flags also ride in user_data: reading them back from Token.tag_ costs more than jieba.
-        return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=words, user_data={JIEBA_POS: tokens})
+        user_data = {JIEBA_POS: (text, tokens)}
+        return Doc(self.vocab, words=words, spaces=spaces, tags=tags, lemmas=words, user_data=user_data)
 
 
 def jieba_tokens(text: str) -> list[Token]:
@@ -208,8 +214,9 @@ class ProjectPatternRecognizer(PatternRecognizer):
             return None
         try:
             return bool(self.rec.validate(pattern_text))
-        except Exception:  # a validator must not stop the scan: an unvalidatable candidate is no match
-            logger.debug("validator for %s raised", self.rec.entity, exc_info=True)
+        except Exception as error:  # a validator must not stop the scan: an unvalidatable candidate is no match
+            # type only: the message or traceback could carry the raw candidate
+            logger.debug("validator for %s raised %s", self.rec.entity, type(error).__name__)
             return False
 
 
@@ -333,8 +340,9 @@ class JiebaNerRecognizer(EntityRecognizer):
     def tokens(text: str, nlp_artifacts: NlpArtifacts | None) -> list[Token]:
         """jieba tokens with flags: from the pipeline when it made them, else segment here (NoOp engine)."""
         doc = getattr(nlp_artifacts, "tokens", None)
-        if isinstance(doc, Doc) and JIEBA_POS in doc.user_data and doc.text == text:
-            return doc.user_data[JIEBA_POS]
+        seen = doc.user_data.get(JIEBA_POS) if isinstance(doc, Doc) else None
+        if seen is not None and seen[0] == text:  # (Doc.text would rebuild the string: slower than this)
+            return seen[1]
         return jieba_tokens(text)
 
     def find(self, tokens: list[Token]) -> list[tuple[str, int, int, float]]:
@@ -577,6 +585,7 @@ class FreeText:
         self.priority = _FALLBACK_PRIORITY | {r.entity: r.priority for r in recs}
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Span, ...]] = {}
+        self._lock = threading.Lock()  # the scan runs the NER sample in a worker thread
 
     def spans(self, text: str) -> tuple[Span, ...]:
         """Non-overlapping spans of one text, offsets on ``text`` itself."""
@@ -596,18 +605,27 @@ class FreeText:
     def remember(self, text: str, spans: tuple[Span, ...]) -> None:
         if len(text) > CACHE_MAX_CHARS or self.cache_size <= 0:
             return
-        if len(self._cache) >= self.cache_size:
-            del self._cache[next(iter(self._cache))]  # oldest first; cheap and bounded
-        self._cache[text] = spans
+        with self._lock:
+            if len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]  # oldest first; cheap and bounded
+            self._cache[text] = spans
 
     def find(self, texts: Iterable[str | None]) -> list[list[Span]]:
         return [list(self.spans(t)) if t else [] for t in texts]
 
 
-@cache
+_default: FreeText | None = None
+_default_lock = threading.Lock()
+
+
 def default_freetext() -> FreeText:
-    """The per-process engine over every recognizer in ``recognizers/``."""
-    return FreeText()
+    """The per-process engine over every recognizer in ``recognizers/`` (built once, thread-safe)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = FreeText()
+    return _default
 
 
 def find_entities(texts: Sequence[str | None]) -> list[list[Span]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import jieba
 import pytest
@@ -134,8 +135,9 @@ def test_finds_identifiers_and_names_with_correct_offsets() -> None:
          [("CN_PHONE", "１３８１２３４５６７８")]),
         # an ID-shaped order number with a wrong check character is not an ID number
         (f"订单号{BAD_ID}已发货", []),
-        # spaces between tokens keep offsets right
+        # spaces, line breaks and characters outside the BMP keep offsets right
         (f"联系人王芳 {PHONE} 已回访", [("PERSON", "王芳"), ("CN_PHONE", PHONE)]),
+        (f"😀客户\r\n  手机{PHONE}\t邮箱a@example.com", [("CN_PHONE", PHONE), ("EMAIL_ADDRESS", "a@example.com")]),
     ],
 )  # fmt: skip
 def test_identifier_cases(text: str, expected: list[tuple[str, str]]) -> None:
@@ -224,6 +226,15 @@ def test_cache_is_bounded_and_reused() -> None:
     long_text = "备注" * (freetext.CACHE_MAX_CHARS // 2 + 1)
     engine.spans(long_text)
     assert long_text not in engine._cache
+
+
+def test_threads_share_one_engine() -> None:
+    engine = FreeText(cache_size=3)  # tiny: eviction races between threads
+    texts = [f"手机1381234567{i % 10}，联系人王芳" for i in range(200)]
+    expected = FreeText().find(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(engine.find, [texts] * 4))
+    assert all(r == expected for r in results)
 
 
 # -- synthetic remarks: invariants, parallel == serial ----------------------------------------------------
