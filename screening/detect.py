@@ -135,7 +135,7 @@ class Detector:
         lengths = v.str.len_chars()
         ev.non_null += len(v)
         ev.chars += int(lengths.sum())
-        ev.max_chars = max(ev.max_chars, int(lengths.max() or 0))
+        ev.max_chars = max(ev.max_chars, int(lengths.max() or 0))  # type: ignore[arg-type]
         if ev.mode is None:
             self._first_look(ev, v.head(10_000))
         keys = ev.active
@@ -164,7 +164,7 @@ class Detector:
         wholly_vocab = False
         if vocab:
             alt = "|".join(f"(?:{p.full_pattern()})" for p in vocab)
-            wholly_vocab = float(head.str.contains(alt).mean() or 0.0) >= 0.5
+            wholly_vocab = int(head.str.contains(alt).sum()) >= 0.5 * len(head)
         ev.cjk_share, ev.distinct_share = cjk, distinct
         prose = cjk >= FREE_TEXT_MIN_CJK or spaces >= 2
         free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab

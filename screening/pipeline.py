@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -290,12 +291,18 @@ def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
     return out
 
 
+def _mask_with(text: str, spec: dict[str, Any]) -> str:
+    return mask_value(text, spec)
+
+
 def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
     """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask."""
     from screening.freetext import anonymize_text, find_entities_parallel
 
     recs = {r.entity: r for r in all_recognizers()}
-    ops = {e: (lambda t, m=r.mask: mask_value(t, m)) for e, r in recs.items()}
+    ops: dict[str, Callable[[str], str]] = {
+        e: functools.partial(_mask_with, spec=r.mask) for e, r in recs.items()
+    }
     spans = find_entities_parallel(texts, workers=opts.workers)
     return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
 

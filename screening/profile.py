@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from recognizers import Recognizer
 from screening.detect import NER_SAMPLE_CELLS, ColumnEvidence
@@ -83,7 +84,7 @@ def decide(
 ) -> ColumnProfile:
     recs = {r.entity: r for r in recognizers}
     header = header_entity(ev.name, recognizers)
-    base = {"name": ev.name, "rows": ev.rows, "non_null": ev.non_null, "header_entity": header}
+    base: dict[str, Any] = {"name": ev.name, "rows": ev.rows, "non_null": ev.non_null, "header_entity": header}
     masked = {e: n for e, n in ev.masked.items() if n}
 
     if ev.non_null == 0:
@@ -194,7 +195,9 @@ def decide(
     return profile(None, {}, 0.9 if nn >= 20 else 0.6, f"no entity found in {nn} non-empty values", ex=())
 
 
-def _free_text(ev: ColumnEvidence, header: str | None, ner_counts: dict[str, int], base: dict) -> ColumnProfile:
+def _free_text(
+    ev: ColumnEvidence, header: str | None, ner_counts: dict[str, int], base: dict[str, Any]
+) -> ColumnProfile:
     entities = {e: n for e, n in ev.valid.items() if n}
     sampled = None
     for e, n in ner_counts.items():
@@ -203,7 +206,10 @@ def _free_text(ev: ColumnEvidence, header: str | None, ner_counts: dict[str, int
             sampled = len(ev.ner_sample)
     entities = dict(sorted(entities.items(), key=lambda kv: -kv[1]))
     top = next(iter(entities), None)
-    stats = f"free text (average {ev.avg_chars:.0f} characters, {_pct(ev.cjk_share)} CJK, {_pct(ev.distinct_share)} distinct)"
+    stats = (
+        f"free text (average {ev.avg_chars:.0f} characters, {_pct(ev.cjk_share)} CJK, "
+        f"{_pct(ev.distinct_share)} distinct)"
+    )
     if entities:
         ids = [f"{e} in {n} cells" for e, n in entities.items() if e in ev.valid]
         ner = [f"{e} in {n} of {len(ev.ner_sample)} sampled cells" for e, n in entities.items() if e not in ev.valid]

@@ -108,7 +108,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         + (f", encoding {d['encoding']}" if d.get("encoding") else "")
         + f"; {d['rows']} rows, {d['columns']} columns, {d['bytes']} bytes",
         f"- SHA-256: `{d['sha256']}`",
-        f"- Rule pack: {report['rules']['name']} {report['rules']['version']} (sha256 `{report['rules']['sha256'][:12]}…`)",
+        f"- Rule pack: {report['rules']['name']} {report['rules']['version']} "
+        f"(sha256 `{report['rules']['sha256'][:12]}…`)",
         f"- Verdict: **{s['verdict']}**; highest level {s['max_level']}"
         + (
             f"; fail-on level {s['fail_on']}: {'FAILED' if s['failed'] else 'passed'}"
