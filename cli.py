@@ -6,6 +6,7 @@ above it, or raw values left after desensitisation; 2 unusable input, configurat
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +15,9 @@ import typer
 
 if TYPE_CHECKING:
     from screening.pipeline import Options
+
+# Columns are already screened on two threads; BLAS threads on top only contend for the same cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 app = typer.Typer(
     name="screening",

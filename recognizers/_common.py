@@ -247,25 +247,48 @@ def fixed_width_series(
     return pl.Series(s.name, out, dtype=pl.Boolean)
 
 
-_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int32)
-_DIGIT = np.zeros(256, dtype=np.int32)
-_DIGIT[48:58] = np.arange(10)
-# Weighted sums are matrix products: numpy reduces a short row axis far slower than it multiplies.
+# Arithmetic stays in uint8 matrices and weighted sums are ``einsum`` with int32 weights: converting a
+# million-row matrix to a wider type costs more (memory to fault in) than the sums themselves. Weights are
+# full-width vectors, zero for the columns not involved.
+
+
+def digit_matrix(m: np.ndarray) -> np.ndarray:
+    """(n, width) ASCII digits as uint8 digit values."""
+    return m - np.uint8(48)
+
+
+def weighted(d: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row sums of ``d * w``; with a matrix of weight columns, one row of sums per column (a k-column
+    einsum is slower than k vector ones)."""
+    if w.ndim == 1:
+        return np.einsum("ij,j->i", d, w)
+    return np.stack([np.einsum("ij,j->i", d, np.ascontiguousarray(w[:, k])) for k in range(w.shape[1])])
+
+
+def _weights(width: int, placed: dict[int, int]) -> np.ndarray:
+    w = np.zeros(width, dtype=np.int32)
+    for i, v in placed.items():
+        w[i] = v
+    return w
+
+
+def number_weights(width: int, start: int, size: int) -> np.ndarray:
+    """Weights that read the decimal number in columns ``start:start+size``."""
+    return _weights(width, {start + i: 10 ** (size - 1 - i) for i in range(size)})
 
 
 def luhn_matrix(m: np.ndarray) -> np.ndarray:
-    """Luhn check on (n, width) rows of ASCII digits."""
+    """Luhn check on (n, width) rows of ASCII digits: a doubled digit d counts 2d, less 9 when d >= 5."""
     width = m.shape[1]
-    plain = np.zeros(width, dtype=np.int32)
-    plain[width - 1 :: -2] = 1
+    plain = _weights(width, {i: 1 for i in range(width - 1, -1, -2)})
     doubled = 1 - plain
-    d = _DIGIT[m]
-    total = d @ plain + _DOUBLED[d] @ doubled
+    d = digit_matrix(m)
+    total = weighted(d, plain + 2 * doubled) - 9 * weighted((d >= 5).view(np.uint8), doubled)
     return total % 10 == 0
 
 
 def _lut(values: Mapping[str, int]) -> np.ndarray:
-    table = np.zeros(256, dtype=np.int32)
+    table = np.zeros(256, dtype=np.uint8)
     for ch, v in values.items():
         table[ord(ch)] = v
     return table
@@ -273,41 +296,33 @@ def _lut(values: Mapping[str, int]) -> np.ndarray:
 
 _USCC_LUT = _lut(_USCC_VALUES)
 _ORG_LUT = _lut(_GB11714_VALUES)
-_USCC_W = np.array(_USCC_WEIGHTS, dtype=np.int32)
-_ORG_W = np.array(_GB11714_WEIGHTS, dtype=np.int32)
+_USCC_W = _weights(18, dict(enumerate(_USCC_WEIGHTS)))
+_ORG_W = _weights(8, dict(enumerate(_GB11714_WEIGHTS)))
 _USCC_ALPHA = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
 _ORG_CHECK = np.frombuffer("".join(_GB11714_CHECK[r] for r in range(11)).encode(), dtype=np.uint8)
 
 
 def uscc_matrix(m: np.ndarray) -> np.ndarray:
     """GB 32100 check character and the embedded GB 11714 check character, on (n, 18) byte rows."""
-    total = _USCC_LUT[m[:, :17]] @ _USCC_W
-    final_ok = _USCC_ALPHA[(31 - total % 31) % 31] == m[:, 17]
-    org = _ORG_LUT[m[:, 8:16]] @ _ORG_W
-    return final_ok & (_ORG_CHECK[org % 11] == m[:, 16])
+    total = weighted(_USCC_LUT[m], _USCC_W)
+    org = weighted(_ORG_LUT[m[:, 8:16]], _ORG_W)
+    return (_USCC_ALPHA[(31 - total % 31) % 31] == m[:, 17]) & (_ORG_CHECK[org % 11] == m[:, 16])
 
 
-_MOD11_W = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)  # 7 9 10 5 8 4 2 1 6 3 ...
-_MOD11_CHECKS = np.frombuffer(_MOD11_2_CHECK.encode(), dtype=np.uint8)
-_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
+MOD11_WEIGHTS = _weights(18, {i: pow(2, 17 - i, 11) for i in range(17)})  # 7 9 10 5 8 4 2 1 6 3 ...
+MOD11_CHECKS = np.frombuffer(_MOD11_2_CHECK.encode(), dtype=np.uint8)
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_DAY_OK = np.zeros(1300, dtype=bool)  # MMDD -> a day that exists in some year (29 Feb: leap years)
+for _month in range(1, 13):
+    _MONTH_DAY_OK[_month * 100 + 1 : _month * 100 + _MONTH_DAYS[_month] + 1] = True
 
 
 def date_ok_matrix(year: np.ndarray, month: np.ndarray, day: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """A real calendar date with ``lo <= year <= hi`` (vectorised, Gregorian leap years)."""
-    month_ok = (month >= 1) & (month <= 12)
-    limit = _MONTH_DAYS[np.where(month_ok, month, 0)]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    limit = np.where((month == 2) & ~leap, 28, limit)
-    return month_ok & (day >= 1) & (day <= limit) & (year >= lo) & (year <= hi)
-
-
-def mod11_2_matrix(m: np.ndarray) -> np.ndarray:
-    """ISO 7064 MOD 11-2 check character (X or x) on (n, 18) byte rows."""
-    expected = _MOD11_CHECKS[(_DIGIT[m[:, :17]] @ _MOD11_W) % 11]
-    last = np.where(m[:, 17] == ord("x"), ord("X"), m[:, 17])
-    return expected == last
-
-
-def number_matrix(m: np.ndarray, start: int, width: int) -> np.ndarray:
-    """The decimal number in columns ``start:start+width`` of each row."""
-    return _DIGIT[m[:, start : start + width]] @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int32))
+    month_day = np.clip(month * 100 + day, 0, 1299)
+    ok = _MONTH_DAY_OK[month_day] & (year >= lo) & (year <= hi)
+    feb29 = month_day == 229
+    if feb29.any():
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        ok &= ~feb29 | leap
+    return ok

@@ -20,15 +20,18 @@ from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    MOD11_CHECKS,
+    MOD11_WEIGHTS,
     date_ok_matrix,
+    digit_matrix,
     evaluated_once,
     fixed_width_series,
     fullmatch_expr,
     fullmatcher,
     mod11_2_check,
     mod11_2_expr,
-    mod11_2_matrix,
-    number_matrix,
+    number_weights,
+    weighted,
 )
 
 # GB/T 2260 province-level codes; 81/82/83 are used by Hong Kong/Macau/Taiwan residence permits.
@@ -90,16 +93,27 @@ _PROVINCE_OK = np.zeros(100, dtype=bool)
 _PROVINCE_OK[[int(x) for x in PROVINCES]] = True
 
 
+# One matrix product reads province, year, month, day (and the MOD 11-2 sum) from the digit matrix.
+_FIELDS_18 = np.stack(
+    [number_weights(18, 0, 2), number_weights(18, 6, 4), number_weights(18, 10, 2), number_weights(18, 12, 2),
+     MOD11_WEIGHTS],
+    axis=1,
+)  # fmt: skip
+_FIELDS_15 = np.stack(
+    [number_weights(15, 0, 2), number_weights(15, 6, 2), number_weights(15, 8, 2), number_weights(15, 10, 2)], axis=1
+)
+
+
 def _id18_matrix(m: np.ndarray) -> np.ndarray:
-    birth = date_ok_matrix(number_matrix(m, 6, 4), number_matrix(m, 10, 2), number_matrix(m, 12, 2),
-                           _MIN_YEAR, _MAX_YEAR)  # fmt: skip
-    return _PROVINCE_OK[number_matrix(m, 0, 2)] & birth & mod11_2_matrix(m)
+    prov, year, month, day, total = weighted(digit_matrix(m), _FIELDS_18)
+    last = np.where(m[:, 17] == ord("x"), ord("X"), m[:, 17])
+    check_ok = MOD11_CHECKS[total % 11] == last
+    return _PROVINCE_OK[prov] & date_ok_matrix(year, month, day, _MIN_YEAR, _MAX_YEAR) & check_ok
 
 
 def _id15_matrix(m: np.ndarray) -> np.ndarray:
-    year = 1900 + number_matrix(m, 6, 2)
-    birth = date_ok_matrix(year, number_matrix(m, 8, 2), number_matrix(m, 10, 2), _MIN_YEAR, _MAX_YEAR)
-    return _PROVINCE_OK[number_matrix(m, 0, 2)] & birth
+    prov, yy, month, day = weighted(digit_matrix(m), _FIELDS_15)
+    return _PROVINCE_OK[prov] & date_ok_matrix(1900 + yy, month, day, _MIN_YEAR, _MAX_YEAR)
 
 
 def valid_series(s: pl.Series) -> pl.Series:

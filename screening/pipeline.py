@@ -300,9 +300,7 @@ def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
     from screening.freetext import anonymize_text, find_entities_parallel
 
     recs = {r.entity: r for r in all_recognizers()}
-    ops: dict[str, Callable[[str], str]] = {
-        e: functools.partial(_mask_with, spec=r.mask) for e, r in recs.items()
-    }
+    ops: dict[str, Callable[[str], str]] = {e: functools.partial(_mask_with, spec=r.mask) for e, r in recs.items()}
     spans = find_entities_parallel(texts, workers=opts.workers)
     return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
 
