@@ -142,28 +142,27 @@ class Detector:
         if ev.mode is None:
             v = self._normalised(v)
             self._first_look(ev, v.head(10_000))
-            # Start with the probes whose shape occurs in the first cells; the prefilter below finds the rest.
-            head = v.head(FIRST_LOOK_CELLS)
-            ev.active = {p.key for p in self.probes if self._applies(p, ev)
-                         and head.str.contains(self._prefilter(p, ev)).any()}  # fmt: skip
-        keys = ev.active
-        inactive = [p for p in self.probes if p.key not in keys and self._applies(p, ev)]
-        # One pass asks both "a new kind of value?" and "full-width characters to normalise?"
-        alt = "|".join([f"(?:{self._prefilter(p, ev)})" for p in inactive] + [_FULLWIDTH])
-        if v.str.contains(alt).any():
+            if ev.mode == "structured":
+                # Start with the probes whose shape occurs in the first cells; the prefilter finds the rest.
+                head = v.head(FIRST_LOOK_CELLS)
+                ev.active = {p.key for p in self.probes if head.str.contains(p.full_pattern()).any()}
+        if ev.mode == "free_text":  # one alternation of every identifier pattern, no active set needed
             v = self._normalised(v)
-            if inactive and v.str.contains("|".join(f"(?:{self._prefilter(p, ev)})" for p in inactive)).any():
-                keys = self._all  # a new kind of value: evaluate this batch with every probe
-        if ev.mode == "free_text":
             ev.chars += int(v.str.len_chars().sum())
-        probes = [p for p in self.probes if p.key in keys and self._applies(p, ev)]
-        if ev.mode == "free_text":
-            self._count_free_text(ev, v, probes)
+            self._count_free_text(ev, v)
             need = self.ner_sample_cells - len(ev.ner_sample)
             if need > 0:
                 ev.ner_sample += v.head(need).to_list()
-        else:
-            self._count_structured(ev, v, probes)
+            return
+        keys = ev.active
+        inactive = [p for p in self.probes if p.key not in keys]
+        # One pass asks both "a new kind of value?" and "full-width characters to normalise?"
+        alt = "|".join([f"(?:{p.full_pattern()})" for p in inactive] + [_FULLWIDTH])
+        if v.str.contains(alt).any():
+            v = self._normalised(v)
+            if inactive and v.str.contains("|".join(f"(?:{p.full_pattern()})" for p in inactive)).any():
+                keys = self._all  # a new kind of value: evaluate this batch with every probe
+        self._count_structured(ev, v, [p for p in self.probes if p.key in keys])
 
     @staticmethod
     def _normalised(v: pl.Series) -> pl.Series:
@@ -187,15 +186,6 @@ class Detector:
         prose = cjk >= FREE_TEXT_MIN_CJK or spaces >= 2
         free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab
         ev.mode = "free_text" if free else "structured"
-
-    @staticmethod
-    def _applies(p: Probe, ev: ColumnEvidence) -> bool:
-        # In free text the vocabulary entities come from the NER sample and masked forms are not counted.
-        return ev.mode == "structured" or (p.rec.kind == "identifier" and not p.masked)
-
-    @staticmethod
-    def _prefilter(p: Probe, ev: ColumnEvidence) -> str:
-        return p.full_pattern() if ev.mode == "structured" else p.rec.pattern
 
     def _count_structured(self, ev: ColumnEvidence, v: pl.Series, probes: list[Probe]) -> None:
         # ``shaped`` is over every cell (so a probe stays active while its shape occurs, even where a
@@ -224,23 +214,28 @@ class Detector:
                 self._keep_examples(ev, p.rec, cand.filter(ok))
                 claimed[idx[ok.to_numpy()]] = True
 
-    def _count_free_text(self, ev: ColumnEvidence, v: pl.Series, probes: list[Probe]) -> None:
+    def _count_free_text(self, ev: ColumnEvidence, v: pl.Series) -> None:
+        """One pass of every identifier pattern as one alternation finds the candidates in the text; each
+        candidate then goes to the first entity, in priority order, whose shape and validator it passes."""
+        idents = [p for p in self.probes if p.rec.kind == "identifier" and not p.masked]
+        alt = "|".join(f"(?:{p.rec.pattern})" for p in idents)
         rows = pl.Series("row", range(len(v)), dtype=pl.UInt32)
-        for p in probes:
-            found = v.str.extract_all(p.rec.pattern)
-            if not int(found.list.len().sum()):
-                ev.active.discard(p.key)
+        flat = pl.DataFrame({"row": rows, "m": v.str.extract_all(alt)}).explode("m").drop_nulls()
+        candidates = flat["m"]
+        claimed = np.zeros(len(flat), dtype=bool)
+        for p in idents:
+            shaped = candidates.str.contains(p.full_pattern()).to_numpy() & ~claimed if len(flat) else claimed
+            if not shaped.any():
                 continue
-            ev.active.add(p.key)
-            flat = pl.DataFrame({"row": rows, "m": found}).explode("m").drop_nulls()
-            ok = _validate(p.rec, flat["m"])
-            for q in self.recognizers:  # a higher-priority entity claims the match first
-                if q.kind == "identifier" and q.priority < p.rec.priority and q.valid_expr is not None:
-                    ok = ok & ~_validate(q, flat["m"])
-            good = flat.filter(ok)
-            ev.valid[p.rec.entity] += good["row"].n_unique()
-            ev.matches[p.rec.entity] += good.height
-            self._keep_examples(ev, p.rec, good["m"])
+            idx = np.flatnonzero(shaped)
+            cand = candidates.gather(idx)
+            ok = _validate(p.rec, cand).to_numpy()
+            if ok.any():
+                claimed[idx[ok]] = True
+                good_rows = flat["row"].gather(idx[ok])
+                ev.valid[p.rec.entity] += good_rows.n_unique()
+                ev.matches[p.rec.entity] += int(ok.sum())
+                self._keep_examples(ev, p.rec, cand.filter(pl.Series(ok)))
 
     @staticmethod
     def _keep_examples(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> None:
