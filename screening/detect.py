@@ -30,7 +30,7 @@ from screening.operators import mask_value
 Mode = Literal["structured", "free_text"]
 
 EXAMPLES_PER_ENTITY = 3
-FIRST_LOOK_CELLS = 5_000
+FIRST_LOOK_CELLS = 1_000
 """Cells a column's first batch is probed on with every pattern, to pick the patterns to run on every row."""
 NER_SAMPLE_CELLS = 1000
 """Free text: names, places and organisations are estimated on the first this-many non-empty cells in scan."""
