@@ -486,6 +486,14 @@ def markdown(report: dict[str, Any]) -> str:
             f"{_count(presidio['rows_per_s'])} | {_rate(presidio['mb_per_s'])} | | | |"
         )
     lines.append("")
+    chars = info.get("free_text_chars") or 0
+    for result in report["cli"]:
+        if result["name"] == "run" and result["free_text"] and result["ok"] and chars:
+            lines.append(
+                f"Free text, `run` on {Path(result['input']).suffix.lstrip('.')}: {chars:,} characters of "
+                f"`{FREE_TEXT}` in {result['wall_s']:.0f} s = {chars / result['wall_s']:,.0f} characters/s "
+                "(the whole run's time counted against the free text)."
+            )
     lines.append(
         "Peak RSS: `ru_maxrss` of the child (`os.wait4`). Tree anon: peak anonymous memory of the child and "
         "its subprocesses, sampled every 20-100 ms (excludes memory-mapped input)."
@@ -554,6 +562,13 @@ def main() -> None:
             "parquet_mb": files["text"]["parquet"].stat().st_size / MB,
             "csv_notext_mb": files["notext"]["csv"].stat().st_size / MB,
             "parquet_notext_mb": files["notext"]["parquet"].stat().st_size / MB,
+            "free_text_chars": int(
+                pl.scan_parquet(files["text"]["parquet"])
+                .select(pl.col(FREE_TEXT).str.len_chars().sum())
+                .collect()
+                .item()
+                or 0
+            ),
         },
         "cli": [],
         "cli_skipped": "",
