@@ -236,8 +236,14 @@ def run(
             output_format=output_format,
             workers=workers,
         )
+        files = expand_paths(paths)
+        if overrides:  # a misspelt column must not silently leave data unprotected or over-redacted
+            seen = {c for path, _ in files for c in io.open_source(path, encoding=encoding).columns}
+            unknown = sorted(set(overrides) - seen)
+            if unknown:
+                raise _fail(f"--action/--keep name no column of the input: {', '.join(unknown)}")
         failed = False
-        for path, root in expand_paths(paths):
+        for path, root in files:
             report, stem = run_file(path, root, out, opts)
             _write_text(stem.with_name(stem.name + ".json"), to_json(report), io)
             _write_text(stem.with_name(stem.name + ".md"), to_markdown(report), io)

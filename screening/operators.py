@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -162,7 +161,3 @@ def generalize_expr(e: pl.Expr, to: str = "year") -> pl.Expr:
         return year
     month = e.str.extract(r"^(?:19|20)[0-9]{2}[-/.年]?([01]?[0-9])", 1).str.zfill(2)
     return pl.when(month.is_not_null()).then(pl.concat_str([year, pl.lit("-"), month])).otherwise(year)
-
-
-def span_operator(entity_mask: dict[str, Any] | None) -> Callable[[str], str]:
-    return lambda text: mask_value(text, entity_mask)

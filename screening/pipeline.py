@@ -57,10 +57,9 @@ class Screening:
     actions: list[Action]
     seconds: float
 
-    def report(self, opts: Options, with_actions: bool = True) -> dict[str, Any]:
+    def report(self, opts: Options) -> dict[str, Any]:
         cols = [
-            column_entry(p, c, a if with_actions else a)
-            for p, c, a in zip(self.profiles, self.classifications, self.actions, strict=True)
+            column_entry(p, c, a) for p, c, a in zip(self.profiles, self.classifications, self.actions, strict=True)
         ]
         return build_report(self.info, self.rows, self.sha256, cols, opts.pack, opts.fail_on, self.seconds)
 
@@ -221,7 +220,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
 
         raise ConfigError(None, "pseudonymize needs a key: set SCREENING_KEY or pass --key-file")
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    plan = _plan(s, opts)
+    plan = [_Step(i, p.name, a, p) for i, (p, a) in enumerate(zip(s.profiles, s.actions, strict=True))]
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
     source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
     changed = tuple(st.name for st in plan if st.action.operator != "keep")
@@ -250,10 +249,6 @@ class _Step:
     name: str
     action: Action
     profile: ColumnProfile
-
-
-def _plan(s: Screening, opts: Options) -> list[_Step]:
-    return [_Step(i, p.name, a, p) for i, (p, a) in enumerate(zip(s.profiles, s.actions, strict=True))]
 
 
 def _mask_spec(entity: str | None, params: dict[str, Any]) -> dict[str, Any]:
@@ -343,11 +338,3 @@ def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
 def _residual_counts(entity: str, recs: tuple[Recognizer, ...]) -> bool:
     # Identifiers are checked exactly; vocabulary shapes (names, places) are only estimated by the NER.
     return any(r.entity == entity and r.kind == "identifier" for r in recs)
-
-
-def iter_reports(paths: Sequence[str | Path], opts: Options) -> Iterator[tuple[Path, dict[str, Any] | InputError]]:
-    for path, _root in expand_paths(paths):
-        try:
-            yield path, scan_file(path, opts)
-        except InputError as err:
-            yield path, err

@@ -185,3 +185,9 @@ def test_every_command_has_help_and_is_documented() -> None:
         for option in re.findall(r"(--[a-z][a-z-]+)", result.output):
             if option != "--help":
                 assert option in readme, f"{command} {option} is not documented in README"
+
+
+def test_action_on_unknown_column_is_an_error(tmp_path: Path) -> None:
+    result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "--keep", "no_such_column")
+    assert result.exit_code == 2 and "no_such_column" in result.output
+    assert not any(tmp_path.iterdir())
