@@ -1,17 +1,21 @@
-"""Batch -> per-column evidence, vectorised: every row of every column goes through polars expressions.
+"""Batch -> per-column evidence. Every non-empty cell of every column is screened; Python touches only
+the candidates a vectorised filter let through.
 
-Per batch and column the work is one ``select``:
+Structured columns, per batch:
 
-* cheap statistics (non-empty cells, characters, full-width characters present);
-* for each *active* probe (an entity pattern, or the masked form of one, that has hit in this column
-  before), the full-match count and the validated count, or for free text the cells that contain a
-  validated match;
-* one combined alternation of all *inactive* probes: a column with no new kind of value costs one regex
-  pass. When it fires, the column is evaluated again with every probe and the new ones become active.
+* one combined alternation of the *inactive* probes (patterns not seen in this column so far) and of the
+  full-width characters: a column with no new kind of value costs one regex pass; when it fires the batch
+  is evaluated with every probe and the new ones become active;
+* for each *active* probe, in priority order, a whole-cell shape test over every cell, then the validator
+  on the shaped cells that no higher-priority entity claimed (numpy over the Arrow buffer for the
+  checksums). Counting is exclusive: a value that validates as an ID number is not also counted as a bank
+  card or a credit code, and it is never offered to their validators.
 
-On the first batch every probe is active, so the active set starts from what the data holds.
-Counting is exclusive by priority in structured columns: a value that validates as an ID number is not
-also counted as a bank card or a credit code.
+The first batch probes every pattern on its first ``FIRST_LOOK_CELLS`` cells to start the active set.
+
+Free-text columns: one alternation of every identifier pattern extracts the candidates inside the cells;
+each candidate goes to the first entity, by priority, whose shape and validator it passes. Names, places
+and organisations are left to the NER sample (see ``screening.pipeline``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import polars as pl
 from recognizers import Recognizer, all_recognizers
 from screening import io
 from screening.classify import classify
-from screening.detect import NER_SAMPLE_CELLS, Detector, normalised
+from screening.detect import EXAMPLES_PER_ENTITY, NER_SAMPLE_CELLS, Detector, normalised
 from screening.errors import InputError, OutputError
 from screening.model import Action, Classification, ColumnProfile, DatasetInfo
 from screening.operators import GENERIC_MASK, generalize_expr, mask_expr, mask_value, pseudonymize_series
@@ -94,21 +94,20 @@ def screen(path: Path, opts: Options) -> Screening:
     with ThreadPoolExecutor(max_workers=1) as pool, _ner_pool() as ner_pool:
         sha: Future[str] = pool.submit(io.sha256_file, path)
         ner: dict[str, Future[tuple[Counter[str], list[tuple[str, str]]]]] = {}
+
+        def submit_samples(final: bool) -> None:
+            """Send a free-text column's name sample off once it is full (or the file has ended)."""
+            for name, ev in detector.evidence.items():
+                full = len(ev.ner_sample) >= opts.ner_sample
+                if ev.mode == "free_text" and name not in ner and ev.ner_sample and (full or final):
+                    ner[name] = ner_pool.submit(_ner_counts, ev.ner_sample)
+
         advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
         for batch in read_ahead(io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance)):
             rows += batch.height
             detector.observe(batch)
-            for name, ev in detector.evidence.items():
-                if (
-                    ev.mode == "free_text"
-                    and name not in ner
-                    and opts.ner_sample
-                    and len(ev.ner_sample) >= opts.ner_sample
-                ):
-                    ner[name] = ner_pool.submit(_ner_counts, ev.ner_sample)
-        for name, ev in detector.evidence.items():
-            if ev.mode == "free_text" and name not in ner and ev.ner_sample:
-                ner[name] = ner_pool.submit(_ner_counts, ev.ner_sample)
+            submit_samples(final=False)
+        submit_samples(final=True)
         profiles = []
         for name in info.columns:
             ev = detector.evidence[name]
@@ -117,7 +116,7 @@ def screen(path: Path, opts: Options) -> Screening:
                 counts, examples = ner[name].result()
                 for entity, ex in examples:
                     have = ev.examples.setdefault(entity, [])
-                    if len(have) < 3:
+                    if len(have) < EXAMPLES_PER_ENTITY:
                         have.append(ex)
             profiles.append(decide(ev, recs, dict(counts)))
         digest = sha.result()
@@ -191,7 +190,7 @@ def _ner_counts(sample: list[str]) -> tuple[Counter[str], list[tuple[str, str]]]
         kinds = {s.entity for s in spans if s.entity in vocab}
         counts.update(kinds)
         for s in spans:
-            if s.entity in vocab and sum(1 for e, _ in examples if e == s.entity) < 3:
+            if s.entity in vocab and sum(1 for e, _ in examples if e == s.entity) < EXAMPLES_PER_ENTITY:
                 examples.append((s.entity, mask_value(text[s.start : s.end], vocab[s.entity].mask)))
     return counts, examples
 
