@@ -191,3 +191,19 @@ def test_action_on_unknown_column_is_an_error(tmp_path: Path) -> None:
     result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "--keep", "no_such_column")
     assert result.exit_code == 2 and "no_such_column" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import cli
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert cli._progress(quiet=False) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli._progress(quiet=True) is None
+    start = cli._progress(quiet=False)
+    assert start is not None
+    advance = start("scan x.csv", 100)
+    advance(50)
+    advance(100)  # reaching the total stops the bar
