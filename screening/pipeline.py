@@ -14,11 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from recognizers import Recognizer, all_recognizers
+from recognizers import all_recognizers, by_entity
 from screening import io
 from screening.classify import classify
 from screening.detect import EXAMPLES_PER_ENTITY, NER_SAMPLE_CELLS, Detector, normalised
-from screening.errors import InputError, OutputError
+from screening.errors import ConfigError, InputError, OutputError
 from screening.model import Action, Classification, ColumnProfile, DatasetInfo
 from screening.operators import GENERIC_MASK, generalize_expr, mask_expr, mask_value, pseudonymize_series
 from screening.policy import choose_action
@@ -215,11 +215,9 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     if data_path.resolve() == path.resolve():
         raise OutputError(data_path, "the output would overwrite the input; choose another --out folder")
     if any(a.operator == "pseudonymize" for a in s.actions) and opts.key is None:
-        from screening.errors import ConfigError
-
         raise ConfigError(None, "pseudonymize needs a key: set SCREENING_KEY or pass --key-file")
     data_path.parent.mkdir(parents=True, exist_ok=True)
-    plan = [_Step(i, p.name, a, p) for i, (p, a) in enumerate(zip(s.profiles, s.actions, strict=True))]
+    plan = [_Step(p.name, a, p) for p, a in zip(s.profiles, s.actions, strict=True)]
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
     source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
     changed = tuple(st.name for st in plan if st.action.operator != "keep")
@@ -244,14 +242,13 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
 
 @dataclass(frozen=True)
 class _Step:
-    index: int
     name: str
     action: Action
     profile: ColumnProfile
 
 
 def _mask_spec(entity: str | None, params: dict[str, Any]) -> dict[str, Any]:
-    recs = {r.entity: r for r in all_recognizers()}
+    recs = by_entity()
     base = dict(recs[entity].mask) if entity in recs else dict(GENERIC_MASK)
     extra = {k: v for k, v in params.items() if k in ("keep_head", "keep_tail", "mask_char")}
     if extra and base.get("style") != "head_tail":
@@ -267,7 +264,7 @@ def _structured_expr(step: _Step) -> pl.Expr:
     if a.operator == "generalize":
         return generalize_expr(v, a.params.get("to", "year")).alias(step.name)
     # mask: each cell after the convention of the entity it validates as (a mixed column has several)
-    recs = {r.entity: r for r in all_recognizers()}
+    recs = by_entity()
     members = [e for e in p.entities if e in recs]
     fallback = mask_expr(v, _mask_spec(p.entity, a.params))
     if len(members) <= 1:
@@ -305,16 +302,13 @@ def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
     return out
 
 
-def _mask_with(text: str, spec: dict[str, Any]) -> str:
-    return mask_value(text, spec)
-
-
 def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
     """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask."""
     from screening.freetext import anonymize_text, find_entities_parallel
 
-    recs = {r.entity: r for r in all_recognizers()}
-    ops: dict[str, Callable[[str], str]] = {e: functools.partial(_mask_with, spec=r.mask) for e, r in recs.items()}
+    ops: dict[str, Callable[[str], str]] = {
+        e: functools.partial(mask_value, spec=r.mask) for e, r in by_entity().items()
+    }
     spans = find_entities_parallel(texts, workers=opts.workers)
     return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
 
@@ -322,18 +316,14 @@ def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
 def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
     """Every desensitised batch went through the same detectors on its way to the writer: any identifier
     that still validates in a column where an operator was applied is a raw value left behind."""
-    recs = all_recognizers()
+    exact = {r.entity for r in all_recognizers() if r.kind == "identifier"}
     left = []
     for profile in s.profiles:
         ev = verifier.evidence.get(profile.name)
         if ev is None:
             continue
-        raw = {e: n for e, n in ev.valid.items() if n and _residual_counts(e, recs)}
+        # Identifiers are checked exactly; vocabulary shapes (names, places) are only estimated by the NER.
+        raw = {e: n for e, n in ev.valid.items() if n and e in exact}
         if raw:
             left.append({"name": profile.name, "entities": raw})
     return {"clean": not left, "columns": left}
-
-
-def _residual_counts(entity: str, recs: tuple[Recognizer, ...]) -> bool:
-    # Identifiers are checked exactly; vocabulary shapes (names, places) are only estimated by the NER.
-    return any(r.entity == entity and r.kind == "identifier" for r in recs)

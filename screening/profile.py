@@ -65,9 +65,9 @@ def header_matches(rec: Recognizer, header: str) -> bool:
 def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | None:
     """The entity the header names, preferring the longest matching word (身份证号 over 号)."""
     best: tuple[int, int, str] | None = None
+    compact, _ = _header_tokens(header)
     for rec in recognizers:
         if header_matches(rec, header):
-            compact, _ = _header_tokens(header)
             length = max((len(w) for w in rec.headers if w.lower() in compact or w.lower() == compact), default=1)
             cand = (length, -rec.priority, rec.entity)
             best = cand if best is None or cand > best else best
