@@ -1,15 +1,18 @@
 """Batch -> per-column evidence. Every non-empty cell of every column is screened; Python touches only
 the candidates a vectorised filter let through.
 
-Structured columns, per batch:
+Per batch, two phases:
 
-* one combined alternation of the *inactive* probes (patterns not seen in this column so far) and of the
-  full-width characters: a column with no new kind of value costs one regex pass; when it fires the batch
-  is evaluated with every probe and the new ones become active;
-* for each *active* probe, in priority order, a whole-cell shape test over every cell, then the validator
-  on the shaped cells that no higher-priority entity claimed (numpy over the Arrow buffer for the
-  checksums). Counting is exclusive: a value that validates as an ID number is not also counted as a bank
-  card or a credit code, and it is never offered to their validators.
+* phase A is one polars ``select`` over all columns, which polars evaluates in parallel with no Python in
+  between: per structured column, one combined alternation of the *inactive* probes (patterns not seen in
+  this column so far) and of the full-width characters ("anything new?"), the whole-cell shape of each
+  *active* probe, and the expression validators on the shaped cells; per free-text column, the matches of
+  one alternation of every identifier pattern;
+* phase B counts per column (two threads): in priority order, the validator on the shaped cells that no
+  higher-priority entity claimed (numpy over the Arrow buffer for the checksums). Counting is exclusive: a
+  value that validates as an ID number is not also counted as a bank card or a credit code, and it is
+  never offered to their validators. A column whose batch holds something new takes the general path:
+  normalised (NFKC), every probe evaluated, the new ones become active.
 
 The first batch probes every pattern on its first ``FIRST_LOOK_CELLS`` cells to start the active set.
 
@@ -20,10 +23,12 @@ and organisations are left to the NER sample (see ``screening.pipeline``).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import polars as pl
@@ -123,50 +128,110 @@ class Detector:
         self._all = {p.key for p in self.probes}
 
     def observe(self, df: pl.DataFrame) -> None:
-        pairs = list(zip(self.columns, df.get_columns(), strict=True))
-        if len(pairs) == 1:
-            self._observe_column(*pairs[0])
-            return
-        # Columns are independent: two threads (measured 1.2x faster than one on 2 cores; polars and
-        # numpy release the GIL only part of the time, so the gain is modest).
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda nc: self._observe_column(*nc), pairs))
+        """Add one batch's evidence.
 
-    # ----------------------------------------------------------------------------------------- column
-    def _observe_column(self, name: str, raw: pl.Series) -> None:
+        Phase A is one polars ``select`` over every column (polars runs the expressions in parallel, with
+        no Python in between): each active probe's whole-cell shape, and one "anything new?" alternation
+        of the inactive probes and full-width characters. Phase B counts per column in Python, running the
+        validators on the shaped cells only. A column whose batch holds something new (or full-width
+        text to normalise) takes the general path, which evaluates every probe.
+        """
+        if df.height == 0:
+            return
+        pairs = list(zip(self.columns, df.get_columns(), strict=True))
+        for name, raw in pairs:
+            if self.evidence[name].mode is None:
+                self._start(self.evidence[name], _as_text(raw))
+        exprs: list[pl.Expr] = []
+        for i, (name, _) in enumerate(pairs):
+            exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
+        found = df.select(exprs) if exprs else pl.DataFrame()
+        work = [(name, raw, i) for i, (name, raw) in enumerate(pairs)]
+        if len(work) == 1:
+            self._phase_b(work[0][0], work[0][1], work[0][2], found)
+            return
+        # Columns are independent: two threads (numpy and polars release the GIL for their big loops).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda w: self._phase_b(w[0], w[1], w[2], found), work))
+
+    def _phase_a(self, i: int, ev: ColumnEvidence, v: pl.Expr) -> list[pl.Expr]:
+        """Expressions evaluated for column number ``i`` in the batch's one select."""
+        out = [(v.str.len_bytes() > 0).sum().alias(f"{i}|n")]
+        if ev.mode == "free_text":
+            return out + [
+                v.str.contains(_FULLWIDTH).any().alias(f"{i}|new"),
+                v.str.len_chars().sum().alias(f"{i}|chars"),
+                v.str.extract_all(self._free_text_alt).alias(f"{i}|found"),
+            ]
+        # One pass asks both "a new kind of value?" and "full-width characters to normalise?"
+        inactive = [p for p in self.probes if p.key not in ev.active]
+        alt = "|".join([f"(?:{p.full_pattern()})" for p in inactive] + [_FULLWIDTH])
+        out.append(v.str.contains(alt).any().alias(f"{i}|new"))
+        stripped = v.str.strip_chars()
+        for p in self.probes:
+            if p.key in ev.active:
+                shaped = v.str.contains(p.full_pattern()).fill_null(False)
+                out.append(shaped.alias(f"{i}|{p.key}"))
+                check = _expr_check(p)
+                if check is not None:  # an expression validator runs here, in parallel, on every shaped cell
+                    out.append((shaped & check(stripped).fill_null(False)).alias(f"{i}|{p.key}|ok"))
+        return out
+
+    def _phase_b(self, name: str, raw: pl.Series, i: int, found: pl.DataFrame) -> None:
         ev = self.evidence[name]
         ev.rows += len(raw)
+        n = int(found[f"{i}|n"][0] or 0)
+        if not n:
+            return
+        if found[f"{i}|new"][0]:
+            self._observe_column(ev, raw)
+            return
+        ev.non_null += n
+        v = _as_text(raw)
+        if ev.mode == "free_text":
+            ev.chars += int(found[f"{i}|chars"][0] or 0)
+            self._count_free_text(ev, found[f"{i}|found"])
+            self._add_ner_sample(ev, v)
+            return
+        masks = {p.key: found[f"{i}|{p.key}"] for p in self.probes if f"{i}|{p.key}" in found.columns}
+        valid = {p.key: found[f"{i}|{p.key}|ok"] for p in self.probes if f"{i}|{p.key}|ok" in found.columns}
+        self._count_structured(ev, v, [p for p in self.probes if p.key in masks], masks, valid)
+
+    def _add_ner_sample(self, ev: ColumnEvidence, v: pl.Series) -> None:
+        need = self.ner_sample_cells - len(ev.ner_sample)
+        if need > 0:
+            v = v.filter(v.str.len_bytes() > 0)
+            ev.ner_sample += self._normalised(v.head(need)).to_list()
+
+    def _start(self, ev: ColumnEvidence, raw: pl.Series) -> None:
+        """A column's first non-empty cells decide structured or free text and the first active probes."""
+        v = raw.filter(raw.str.len_bytes() > 0)
+        if len(v) == 0:
+            return
+        v = self._normalised(v)
+        self._first_look(ev, v.head(10_000))
+        if ev.mode == "structured":
+            # Start with the probes whose shape occurs in the first cells; phase A notices the rest.
+            head = v.head(FIRST_LOOK_CELLS)
+            ev.active = {p.key for p in self.probes if head.str.contains(p.full_pattern()).any()}
+
+    # ----------------------------------------------------------------------------------------- column
+    def _observe_column(self, ev: ColumnEvidence, raw: pl.Series) -> None:
+        """The general path for one column of one batch: normalise, then every probe."""
         # Cells are not stripped here (a pass per column): patterns allow surrounding blanks, candidates
         # are stripped. Empty and null cells are not screened; blank-only cells count as non-empty.
-        v = raw if raw.dtype == pl.String else raw.cast(pl.String)
+        v = _as_text(raw)
         v = v.filter(v.str.len_bytes() > 0)
         if len(v) == 0:
             return
         ev.non_null += len(v)
-        if ev.mode is None:
-            v = self._normalised(v)
-            self._first_look(ev, v.head(10_000))
-            if ev.mode == "structured":
-                # Start with the probes whose shape occurs in the first cells; the prefilter finds the rest.
-                head = v.head(FIRST_LOOK_CELLS)
-                ev.active = {p.key for p in self.probes if head.str.contains(p.full_pattern()).any()}
+        v = self._normalised(v)
         if ev.mode == "free_text":  # one alternation of every identifier pattern, no active set needed
-            v = self._normalised(v)
             ev.chars += int(v.str.len_chars().sum())
-            self._count_free_text(ev, v)
-            need = self.ner_sample_cells - len(ev.ner_sample)
-            if need > 0:
-                ev.ner_sample += v.head(need).to_list()
+            self._count_free_text(ev, v.str.extract_all(self._free_text_alt))
+            self._add_ner_sample(ev, v)
             return
-        keys = ev.active
-        inactive = [p for p in self.probes if p.key not in keys]
-        # One pass asks both "a new kind of value?" and "full-width characters to normalise?"
-        alt = "|".join([f"(?:{p.full_pattern()})" for p in inactive] + [_FULLWIDTH])
-        if v.str.contains(alt).any():
-            v = self._normalised(v)
-            if inactive and v.str.contains("|".join(f"(?:{p.full_pattern()})" for p in inactive)).any():
-                keys = self._all  # a new kind of value: evaluate this batch with every probe
-        self._count_structured(ev, v, [p for p in self.probes if p.key in keys])
+        self._count_structured(ev, v, list(self.probes))
 
     @staticmethod
     def _normalised(v: pl.Series) -> pl.Series:
@@ -191,12 +256,19 @@ class Detector:
         free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab
         ev.mode = "free_text" if free else "structured"
 
-    def _count_structured(self, ev: ColumnEvidence, v: pl.Series, probes: list[Probe]) -> None:
+    def _count_structured(
+        self,
+        ev: ColumnEvidence,
+        v: pl.Series,
+        probes: list[Probe],
+        masks: dict[str, pl.Series] | None = None,
+        valid: dict[str, pl.Series] | None = None,
+    ) -> None:
         # ``shaped`` is over every cell (so a probe stays active while its shape occurs, even where a
         # higher-priority entity claims the cells); validators run on the unclaimed shaped cells only.
         claimed = np.zeros(len(v), dtype=bool)
         for p in probes:
-            shaped = v.str.contains(p.full_pattern()).fill_null(False)
+            shaped = masks[p.key] if masks else v.str.contains(p.full_pattern()).fill_null(False)
             n_shaped = int(shaped.sum())
             if not n_shaped:
                 ev.active.discard(p.key)
@@ -209,8 +281,17 @@ class Detector:
             todo = shaped.to_numpy() & ~claimed
             if not todo.any():
                 continue
+            if valid and p.key in valid:  # validated in phase A
+                todo &= valid[p.key].to_numpy()
+                idx = np.flatnonzero(todo)
+                n_ok = len(idx)
+                if n_ok:
+                    ev.valid[p.rec.entity] += n_ok
+                    self._keep_examples(ev, p.rec, v.gather(idx[:EXAMPLES_PER_ENTITY]).str.strip_chars())
+                    claimed[idx] = True
+                continue
             idx = np.flatnonzero(todo)
-            cand = v.gather(idx).str.strip_chars()
+            cand = (v if len(idx) == len(v) else v.gather(idx)).str.strip_chars()
             ok = _validate(p.rec, cand)
             n_ok = int(ok.sum())
             if n_ok:
@@ -218,17 +299,27 @@ class Detector:
                 self._keep_examples(ev, p.rec, cand.filter(ok))
                 claimed[idx[ok.to_numpy()]] = True
 
-    def _count_free_text(self, ev: ColumnEvidence, v: pl.Series) -> None:
-        """One pass of every identifier pattern as one alternation finds the candidates in the text; each
-        candidate then goes to the first entity, in priority order, whose shape and validator it passes."""
-        idents = [p for p in self.probes if p.rec.kind == "identifier" and not p.masked]
-        alt = "|".join(f"(?:{p.rec.pattern})" for p in idents)
-        rows = pl.Series("row", range(len(v)), dtype=pl.UInt32)
-        flat = pl.DataFrame({"row": rows, "m": v.str.extract_all(alt)}).explode("m").drop_nulls()
+    @functools.cached_property
+    def _free_text_idents(self) -> list[Probe]:
+        return [p for p in self.probes if p.rec.kind == "identifier" and not p.masked]
+
+    @functools.cached_property
+    def _free_text_alt(self) -> str:
+        return "|".join(f"(?:{p.rec.pattern})" for p in self._free_text_idents)
+
+    def _count_free_text(self, ev: ColumnEvidence, found: pl.Series) -> None:
+        """``found``: per cell, the matches of one alternation of every identifier pattern. Each candidate
+        goes to the first entity, in priority order, whose shape and validator it passes."""
+        idents = self._free_text_idents
+        rows = pl.Series("row", range(len(found)), dtype=pl.UInt32)
+        flat = pl.DataFrame({"row": rows, "m": found}).explode("m").drop_nulls()
+        if not len(flat):
+            return
         candidates = flat["m"]
+        shapes = flat.select(pl.col("m").str.contains(p.full_pattern()).alias(p.key) for p in idents)
         claimed = np.zeros(len(flat), dtype=bool)
         for p in idents:
-            shaped = candidates.str.contains(p.full_pattern()).to_numpy() & ~claimed if len(flat) else claimed
+            shaped = shapes[p.key].to_numpy() & ~claimed
             if not shaped.any():
                 continue
             idx = np.flatnonzero(shaped)
@@ -246,6 +337,18 @@ class Detector:
         have = ev.examples.setdefault(rec.entity, [])
         if len(have) < EXAMPLES_PER_ENTITY:
             have += [mask_value(x, rec.mask) for x in values.head(EXAMPLES_PER_ENTITY - len(have)).to_list()]
+
+
+def _as_text(raw: pl.Series) -> pl.Series:
+    return raw if raw.dtype == pl.String else raw.cast(pl.String)
+
+
+def _expr_check(p: Probe) -> Callable[[pl.Expr], pl.Expr] | None:
+    """The expression validator a probe's cells are checked with in phase A (None: none, or numpy's)."""
+    rec = p.rec
+    if p.masked or rec.valid_expr is None or rec.valid_series is not None:
+        return None
+    return cast(Callable[[pl.Expr], pl.Expr], getattr(rec.valid_expr, "__wrapped__", rec.valid_expr))
 
 
 def _validate(rec: Recognizer, values: pl.Series) -> pl.Series:

@@ -221,7 +221,8 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
     source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
     changed = tuple(st.name for st in plan if st.action.operator != "keep")
-    verifier = Detector(changed, all_recognizers(), ner_sample=0)
+    # The verifier looks for raw identifiers only (see _residual): names and places are not re-estimated.
+    verifier = Detector(changed, tuple(r for r in all_recognizers() if r.kind == "identifier"), ner_sample=0)
 
     def checked(batch: pl.DataFrame) -> pl.DataFrame:
         if changed:
