@@ -46,7 +46,9 @@ NER_SAMPLE_CELLS = 1000
 FREE_TEXT_MIN_CHARS = 15.0
 FREE_TEXT_MIN_DISTINCT = 0.5
 FREE_TEXT_MIN_CJK = 0.3
-_FULLWIDTH = "[\uff01-\uff5e\u3000]"
+_FULLWIDTH = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0a\uff0b\uff0d\uff0e\u3000]"
+"""Full-width digits, letters, ＠ ＊ ＋ － ． and the ideographic space: what NFKC must fold before identifiers
+match. Full-width punctuation (，：（）) is ordinary in Chinese text and needs no normalising."""
 _CJK = "[\u4e00-\u9fff]"
 
 
@@ -235,8 +237,13 @@ class Detector:
 
     @staticmethod
     def _normalised(v: pl.Series) -> pl.Series:
-        """NFKC (full-width digits and letters) only where needed: it costs ~0.6 s per million cells."""
-        return v.str.normalize("NFKC") if v.str.contains(_FULLWIDTH).any() else v
+        """NFKC on the cells holding full-width digits, letters or number punctuation, and only those: it
+        costs ~0.6 s per million cells."""
+        wide = v.str.contains(_FULLWIDTH).fill_null(False)
+        if not wide.any():
+            return v
+        idx = np.flatnonzero(wide.to_numpy())
+        return v.scatter(idx, v.gather(idx).str.normalize("NFKC"))
 
     def _first_look(self, ev: ColumnEvidence, head: pl.Series) -> None:
         """Decide structured vs free text from the first 10,000 non-empty cells of a column."""

@@ -106,6 +106,13 @@ def screen(path: Path, opts: Options) -> Screening:
         for batch in read_ahead(io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance)):
             rows += batch.height
             detector.observe(batch)
+            if (
+                rows == batch.height
+                and opts.ner_sample
+                and any(ev.mode == "free_text" for ev in detector.evidence.values())
+            ):
+                # Let the name worker load jieba while the rest of the file is screened.
+                ner_pool.submit(_ner_warm_up)
             submit_samples(final=False)
         submit_samples(final=True)
         profiles = []
@@ -170,10 +177,20 @@ def _ner_pool() -> Iterator[Executor]:
 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method))
+    # Start the worker now, while this process is small: forking it later, from a process grown to
+    # hundreds of MB, cost seconds of system time in copy-on-write faults.
+    pool.submit(int)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ner_warm_up() -> None:
+    from screening.ner import default_ner, jieba_tokens
+
+    default_ner()
+    jieba_tokens("预热")
 
 
 def _ner_counts(sample: list[str]) -> tuple[Counter[str], list[tuple[str, str]]]:
