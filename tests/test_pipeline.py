@@ -196,3 +196,19 @@ def test_run_fails_when_an_operator_leaves_raw_values(tmp_path: Path, monkeypatc
     assert result.exit_code == 1 and "RAW VALUES LEFT" in result.output
     rep = json.loads((tmp_path / "mixed_ids.report.json").read_text(encoding="utf-8"))
     assert {c["name"] for c in rep["residual"]["columns"]} == {"证件号码"}
+
+
+def test_detector_folds_full_width_digits_but_not_chinese_punctuation() -> None:
+    from recognizers import all_recognizers
+    from screening.detect import Detector
+
+    remarks = [f"第{i}号：客户来电，称手机号为１３８１２３４５６７{i % 10}，请回电，谢谢。" for i in range(500)]
+    remarks += [f"（备注{i}）无联系方式，已核实，记录在案。" for i in range(500)]
+    phones = ["13812345678", "１３９１２３４５６７８", "18612345678"]
+    det = Detector(("remark", "phone"), all_recognizers(), ner_sample=0)
+    det.observe(pl.DataFrame({"remark": remarks, "phone": (phones * 334)[:1000]}))
+    remark, phone = det.evidence["remark"], det.evidence["phone"]
+    assert remark.mode == "free_text" and remark.valid["CN_PHONE"] == 500
+    assert phone.mode == "structured" and phone.valid["CN_PHONE"] == 1000
+    # examples are masked and in ASCII digits after folding
+    assert all("*" in x for x in phone.examples["CN_PHONE"])
