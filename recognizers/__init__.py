@@ -53,6 +53,10 @@ class Recognizer:
     """Vectorised validator: a Utf8 expression of candidates -> Boolean; must agree with ``validate``."""
     valid_series: Callable[[pl.Series], pl.Series] | None = None
     """Optional faster twin of ``valid_expr`` for a Series of candidates (numpy over the Arrow buffer)."""
+    header_required: bool = False
+    """Values alone never decide: the entity names a column only when the header names it too (a date is a
+    date of birth only under a birth-date header, a digit string a bank account only under an account
+    header). Such entities are not searched for in free text."""
     negative_headers: tuple[str, ...] = ()
     """Header words that cancel a header match (``地址类型``, ``phone_model``)."""
     masked_pattern: str | None = None

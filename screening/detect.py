@@ -308,7 +308,7 @@ class Detector:
 
     @functools.cached_property
     def _free_text_idents(self) -> list[Probe]:
-        return [p for p in self.probes if p.rec.kind == "identifier" and not p.masked]
+        return [p for p in self.probes if p.rec.kind == "identifier" and not p.masked and not p.rec.header_required]
 
     @functools.cached_property
     def _free_text_alt(self) -> str:

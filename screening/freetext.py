@@ -187,7 +187,7 @@ class ProjectPatternRecognizer(PatternRecognizer):
 
 
 def identifier_recognizers(recs: Iterable[Recognizer]) -> list[ProjectPatternRecognizer]:
-    return [ProjectPatternRecognizer(r) for r in recs if r.kind == "identifier" and r.pattern]
+    return [ProjectPatternRecognizer(r) for r in recs if r.kind == "identifier" and r.pattern and not r.header_required]
 
 
 def _build_analyzer(recs: Sequence[Recognizer]) -> AnalyzerEngine:

@@ -334,14 +334,20 @@ def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
 def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
     """Every desensitised batch went through the same detectors on its way to the writer: any identifier
     that still validates in a column where an operator was applied is a raw value left behind."""
-    exact = {r.entity for r in all_recognizers() if r.kind == "identifier"}
+    recs = by_entity()
+    exact = {e for e, r in recs.items() if r.kind == "identifier"}
     left = []
     for profile in s.profiles:
         ev = verifier.evidence.get(profile.name)
         if ev is None:
             continue
         # Identifiers are checked exactly; vocabulary shapes (names, places) are only estimated by the NER.
-        raw = {e: n for e, n in ev.valid.items() if n and e in exact}
+        # An entity that needs its header counts only in the column decided as it.
+        raw = {
+            e: n
+            for e, n in ev.valid.items()
+            if n and e in exact and (not recs[e].header_required or e == profile.entity)
+        }
         if raw:
             left.append({"name": profile.name, "entities": raw})
     return {"clean": not left, "columns": left}

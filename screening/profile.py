@@ -10,6 +10,8 @@ The decision, in order (shares are of the column's non-empty cells, counted excl
 4. the top member decides when its share reaches ``VALUE_DECISIVE``, or ``HEADER_SUPPORTED`` when the
    header names the same entity; several members that together reach ``VALUE_DECISIVE`` make a mixed
    column, which reports each type with its count;
+   an entity that needs its header (``Recognizer.header_required``: dates of birth, bank accounts, gender
+   codes) is a member only when the header names it;
 5. a header naming a weakly-gated entity (a card number) decides when ``SHAPE_DECISIVE`` of the cells
    have its shape, even if fewer pass the checksum;
 6. cells already masked (``138****5678``) decide when they reach ``VALUE_DECISIVE``, and are reported as
@@ -95,9 +97,11 @@ def decide(
     if ev.mode == "free_text":
         return _free_text(ev, header, ner_counts or {}, base)
 
-    shares = {e: n / nn for e, n in ev.valid.items() if n}
+    shares = {e: n / nn for e, n in ev.valid.items() if n and (header == e or not recs[e].header_required)}
     members: dict[str, int] = {}
     for e, n in ev.valid.items():
+        if recs[e].header_required and header != e:
+            continue  # values alone are no evidence for it (see Recognizer.header_required)
         shaped = ev.shaped.get(e, 0)
         checksummed = recs[e].validate is not None
         if n and n / nn >= MIXED_MEMBER and (not checksummed or n / max(shaped, 1) >= VALID_RATIO):
