@@ -97,6 +97,9 @@ class ColumnEvidence:
     examples: dict[str, list[str]] = field(default_factory=dict)
     """Masked examples per entity (never raw)."""
     ner_sample: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    """Per entity, the first error its validator raised (type and a masked value); the value counted as
+    not matching and the scan went on."""
 
     @property
     def avg_chars(self) -> float:
@@ -128,6 +131,8 @@ class Detector:
         self.ner_sample_cells = ner_sample
         self.evidence = {c: ColumnEvidence(c, active={p.key for p in self.probes}) for c in columns}
         self._all = {p.key for p in self.probes}
+        self._in_phase_b: set[str] = set()
+        """Entities whose expression validator failed in phase A: validated in phase B, contained."""
 
     def observe(self, df: pl.DataFrame) -> None:
         """Add one batch's evidence.
@@ -147,7 +152,14 @@ class Detector:
         exprs: list[pl.Expr] = []
         for i, (name, _) in enumerate(pairs):
             exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
-        found = df.select(exprs) if exprs else pl.DataFrame()
+        try:
+            found = df.select(exprs) if exprs else pl.DataFrame()
+        except Exception:  # noqa: BLE001 - a recognizer's expression failed: validate in phase B instead
+            self._in_phase_b |= {p.rec.entity for p in self.probes if _expr_check(p) is not None}
+            exprs = []
+            for i, (name, _) in enumerate(pairs):
+                exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
+            found = df.select(exprs) if exprs else pl.DataFrame()
         work = [(name, raw, i) for i, (name, raw) in enumerate(pairs)]
         if len(work) == 1:
             self._phase_b(work[0][0], work[0][1], work[0][2], found)
@@ -174,9 +186,14 @@ class Detector:
             if p.key in ev.active:
                 shaped = v.str.contains(p.full_pattern()).fill_null(False)
                 out.append(shaped.alias(f"{i}|{p.key}"))
-                check = _expr_check(p)
+                check = _expr_check(p) if p.rec.entity not in self._in_phase_b else None
                 if check is not None:  # an expression validator runs here, in parallel, on every shaped cell
-                    out.append((shaped & check(stripped).fill_null(False)).alias(f"{i}|{p.key}|ok"))
+                    try:
+                        ok = check(stripped).fill_null(False)
+                    except Exception:  # noqa: BLE001 - contained in phase B (see _checked)
+                        self._in_phase_b.add(p.rec.entity)
+                        continue
+                    out.append((shaped & ok).alias(f"{i}|{p.key}|ok"))
         return out
 
     def _phase_b(self, name: str, raw: pl.Series, i: int, found: pl.DataFrame) -> None:
@@ -299,7 +316,7 @@ class Detector:
                 continue
             idx = np.flatnonzero(todo)
             cand = (v if len(idx) == len(v) else v.gather(idx)).str.strip_chars()
-            ok = _validate(p.rec, cand)
+            ok = _checked(ev, p.rec, cand)
             n_ok = int(ok.sum())
             if n_ok:
                 ev.valid[p.rec.entity] += n_ok
@@ -331,7 +348,7 @@ class Detector:
                 continue
             idx = np.flatnonzero(shaped)
             cand = candidates.gather(idx)
-            ok = _validate(p.rec, cand).to_numpy()
+            ok = _checked(ev, p.rec, cand).to_numpy()
             if ok.any():
                 claimed[idx[ok]] = True
                 good_rows = flat["row"].gather(idx[ok])
@@ -356,6 +373,25 @@ def _expr_check(p: Probe) -> Callable[[pl.Expr], pl.Expr] | None:
     if p.masked or rec.valid_expr is None or rec.valid_series is not None:
         return None
     return cast(Callable[[pl.Expr], pl.Expr], getattr(rec.valid_expr, "__wrapped__", rec.valid_expr))
+
+
+def _checked(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> pl.Series:
+    """``_validate``, contained: when the vectorised validator raises, each value is checked on its own;
+    a value whose check raises counts as not matching, and the first error is kept, with the value masked."""
+    try:
+        return _validate(rec, values)
+    except Exception:  # noqa: BLE001 - a recognizer's bug must not stop the scan
+        pass
+    out = []
+    for value in values.to_list():
+        try:
+            out.append(bool(value is not None and rec.is_valid(value)))
+        except Exception as exc:  # noqa: BLE001
+            out.append(False)
+            if rec.entity not in ev.errors:
+                shown = mask_value(str(value)[:64], rec.mask)
+                ev.errors[rec.entity] = f"{rec.entity} validator raised {type(exc).__name__} on a value like {shown!r}"
+    return pl.Series(values.name, out, dtype=pl.Boolean)
 
 
 def _validate(rec: Recognizer, values: pl.Series) -> pl.Series:

@@ -40,6 +40,8 @@ class ColumnProfile:
     """A few example values, already masked."""
     sampled: int | None = None
     """Free text: number of cells the model-based entities were estimated on (None = every cell)."""
+    errors: tuple[str, ...] = ()
+    """Recognizer errors met while screening the column (one per entity, values masked)."""
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,13 @@ def decide(
 ) -> ColumnProfile:
     recs = {r.entity: r for r in recognizers}
     header = header_entity(ev.name, recognizers)
-    base: dict[str, Any] = {"name": ev.name, "rows": ev.rows, "non_null": ev.non_null, "header_entity": header}
+    base: dict[str, Any] = {
+        "name": ev.name,
+        "rows": ev.rows,
+        "non_null": ev.non_null,
+        "header_entity": header,
+        "errors": tuple(ev.errors.values()),
+    }
     masked = {e: n for e, n in ev.masked.items() if n}
 
     if ev.non_null == 0:

@@ -37,6 +37,7 @@ def column_entry(p: ColumnProfile, c: Classification, a: Action | None) -> dict[
         "masked": dict(p.masked),
         "examples": list(p.examples),
         "sampled": p.sampled,
+        "errors": list(p.errors),
     }
 
 
@@ -157,6 +158,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines += ["", "## Why", ""]
     for c in report["columns"]:
         lines.append(f"- **{_cell(c['name'])}**: {c['reason']}. Basis: {c['basis']}")
+        for err in c.get("errors", []):
+            lines.append(f"  - recognizer error (value counted as not matching): {err}")
     if "output" in report:
         o = report["output"]
         lines += [

@@ -212,3 +212,38 @@ def test_detector_folds_full_width_digits_but_not_chinese_punctuation() -> None:
     assert phone.mode == "structured" and phone.valid["CN_PHONE"] == 1000
     # examples are masked and in ASCII digits after folding
     assert all("*" in x for x in phone.examples["CN_PHONE"])
+
+
+@pytest.mark.parametrize("fails_at", ["build", "run"])
+def test_a_recognizer_that_raises_does_not_stop_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails_at: str
+) -> None:
+    import dataclasses
+
+    import recognizers
+    import screening.pipeline as pipeline
+
+    phone = recognizers.by_entity()["CN_PHONE"]
+
+    def fragile(value: str) -> bool:
+        if value.endswith("0"):
+            raise ValueError("boom")
+        return phone.validate is not None and phone.validate(value)
+
+    def broken_vectorised(e: pl.Expr) -> pl.Expr:
+        if fails_at == "build":
+            raise RuntimeError("vectorised validator broke")
+        return e.str.to_datetime("%Y", strict=True).is_not_null()  # raises inside polars
+
+    bad = dataclasses.replace(phone, validate=fragile, valid_expr=broken_vectorised, valid_series=None)
+    recs = tuple(bad if r.entity == "CN_PHONE" else r for r in recognizers.all_recognizers())
+    monkeypatch.setattr(pipeline, "all_recognizers", lambda: recs)
+    phones = [f"1381234{i:04d}" for i in range(200)]  # 20 end in 0
+    path = tmp_path / "p.csv"
+    pl.DataFrame({"手机号": phones}).write_csv(path)
+    report = scan_file(path, Options(ner_sample=0))
+    col = report["columns"][0]
+    assert col["entity"] == "CN_PHONE" and col["entities"]["CN_PHONE"] == 180
+    assert len(col["errors"]) == 1 and "ValueError" in col["errors"][0] and "CN_PHONE" in col["errors"][0]
+    assert not any(p in json.dumps(report, ensure_ascii=False) for p in phones)
+    jsonschema.validate(report, schema())
