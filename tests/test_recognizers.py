@@ -446,3 +446,45 @@ def test_masked_pattern(rec: Recognizer) -> None:
         assert not masked.search(value), value
     if rec.entity == "CN_ID_CARD":  # a masked mobile number is not a masked ID number
         assert not masked.search("138****5678") and not masked.search("138******5678")
+
+
+JUNK_VALUES = [
+    "",
+    " ",
+    "\t\r\n",
+    "\u3000",
+    "😀😀😀",
+    "138😀12345678",
+    "\x00\x01\x02\x1b[31m",
+    "11010119900307123X\x00",
+    "\ufeff13812345678",
+    "1" * 1_000_000,
+    "张" * 300_000,
+    "a@" * 200_000,
+    "1." * 300_000,
+    "-" * 1_000_000,
+]
+
+
+@pytest.mark.parametrize("rec", RECS, ids=ids)
+def test_junk_values_are_rejected_without_raising(rec: Recognizer) -> None:
+    """Empty, whitespace, emoji, control characters and 1 MB strings: every form of every recognizer answers
+    (no exception, no runaway backtracking) and none of them is a valid value."""
+    scalar = [rec.is_valid(v) for v in JUNK_VALUES]
+    assert not any(scalar), [v[:20] for v, ok in zip(JUNK_VALUES, scalar, strict=True) if ok]
+    if rec.valid_expr is not None:
+        assert vector_valid(rec, list(JUNK_VALUES)) == scalar
+    if rec.valid_series is not None:
+        assert rec.valid_series(pl.Series(JUNK_VALUES, dtype=pl.String)).to_list() == scalar
+    shapes = pl.Series(JUNK_VALUES).str.contains(f"^\\s*(?:{rec.pattern})\\s*$")
+    assert len(shapes) == len(JUNK_VALUES) and not shapes.any()
+
+
+def test_detector_survives_junk_columns() -> None:
+    from screening.detect import Detector
+    from screening.profile import decide
+
+    det = Detector(("junk",), RECS, ner_sample=0)
+    det.observe(pl.DataFrame({"junk": JUNK_VALUES * 3}))
+    profile = decide(det.evidence["junk"], RECS)
+    assert profile.entity is None and not profile.errors
