@@ -23,6 +23,7 @@ and organisations are left to the NER sample (see ``screening.pipeline``).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +36,7 @@ import polars as pl
 
 from recognizers import Recognizer
 from screening.operators import mask_value
+from screening.persons import PersonSketch, hashes
 
 Mode = Literal["structured", "free_text"]
 
@@ -97,6 +99,10 @@ class ColumnEvidence:
     examples: dict[str, list[str]] = field(default_factory=dict)
     """Masked examples per entity (never raw)."""
     ner_sample: list[str] = field(default_factory=list)
+    persons: dict[str, PersonSketch] = field(default_factory=dict)
+    """Per person-identifying entity (ID number, mobile), a sketch of the distinct valid values."""
+    minors: int = 0
+    """Valid ID numbers whose birth date makes the person younger than 14 on the scan date."""
     errors: dict[str, str] = field(default_factory=dict)
     """Per entity, the first error its validator raised (type and a masked value); the value counted as
     not matching and the scan went on."""
@@ -123,9 +129,15 @@ class Detector:
     """
 
     def __init__(
-        self, columns: tuple[str, ...], recognizers: tuple[Recognizer, ...], ner_sample: int = NER_SAMPLE_CELLS
+        self,
+        columns: tuple[str, ...],
+        recognizers: tuple[Recognizer, ...],
+        ner_sample: int = NER_SAMPLE_CELLS,
+        today: dt.date | None = None,
     ):
         self.recognizers = recognizers
+        self.today = today or dt.date.today()
+        """Ages (minors under 14) are computed on this date."""
         self.probes = build_probes(recognizers)
         self.columns = columns
         self.ner_sample_cells = ner_sample
@@ -313,6 +325,8 @@ class Detector:
                     ev.valid[p.rec.entity] += n_ok
                     self._keep_examples(ev, p.rec, v.gather(idx[:EXAMPLES_PER_ENTITY]).str.strip_chars())
                     claimed[idx] = True
+                    if p.rec.entity in PERSON_KEYS:
+                        self._count_persons(ev, p.rec.entity, v.gather(idx).str.strip_chars())
                 continue
             idx = np.flatnonzero(todo)
             cand = (v if len(idx) == len(v) else v.gather(idx)).str.strip_chars()
@@ -322,6 +336,15 @@ class Detector:
                 ev.valid[p.rec.entity] += n_ok
                 self._keep_examples(ev, p.rec, cand.filter(ok))
                 claimed[idx[ok.to_numpy()]] = True
+                if p.rec.entity in PERSON_KEYS:
+                    self._count_persons(ev, p.rec.entity, cand.filter(ok))
+
+    def _count_persons(self, ev: ColumnEvidence, entity: str, values: pl.Series) -> None:
+        """Distinct persons (hashes only) and, from ID numbers, persons under 14 on ``self.today``."""
+        key = PERSON_KEYS[entity](values)
+        ev.persons.setdefault(entity, PersonSketch()).add(hashes(key))
+        if entity == "CN_ID_CARD":
+            ev.minors += minors_in_id_numbers(key, self.today)
 
     @functools.cached_property
     def _free_text_idents(self) -> list[Probe]:
@@ -373,6 +396,35 @@ def _expr_check(p: Probe) -> Callable[[pl.Expr], pl.Expr] | None:
     if p.masked or rec.valid_expr is None or rec.valid_series is not None:
         return None
     return cast(Callable[[pl.Expr], pl.Expr], getattr(rec.valid_expr, "__wrapped__", rec.valid_expr))
+
+
+def _id_key(values: pl.Series) -> pl.Series:
+    return values.str.to_uppercase()
+
+
+def _phone_key(values: pl.Series) -> pl.Series:
+    """The national 11 digits: +86 138 1234 5678 and 13812345678 are one person."""
+    return values.str.replace_all("[^0-9]", "").str.slice(-11)
+
+
+PERSON_KEYS: dict[str, Callable[[pl.Series], pl.Series]] = {"CN_ID_CARD": _id_key, "CN_PHONE": _phone_key}
+"""Entities that identify a person, with the normal form they are counted by."""
+MINOR_AGE = 14
+
+
+def minors_in_id_numbers(ids: pl.Series, today: dt.date) -> int:
+    """Valid ID numbers (18 or 15 characters) whose holder is younger than ``MINOR_AGE`` on ``today``."""
+    v = pl.col("id")
+    birth = (
+        pl.when(v.str.len_bytes() == 18)
+        .then(v.str.slice(6, 8))
+        .otherwise(pl.lit("19") + v.str.slice(6, 6))
+        .cast(pl.Int64, strict=False)
+    )
+    year = today.year - MINOR_AGE
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    threshold = year * 10_000 + today.month * 100 + day  # born after this date: not yet 14 today
+    return int(ids.to_frame("id").select((birth > threshold).sum()).item() or 0)
 
 
 def _checked(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> pl.Series:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ import polars as pl
 
 from recognizers import all_recognizers, by_entity
 from screening import io
+from screening.assessment import assess
 from screening.classify import classify
 from screening.detect import EXAMPLES_PER_ENTITY, NER_SAMPLE_CELLS, Detector, normalised
 from screening.errors import ConfigError, InputError, OutputError
@@ -43,6 +45,8 @@ class Options:
     output_format: str | None = None
     workers: int = 2
     progress: Progress | None = None
+    today: dt.date | None = None
+    """The scan date (ages of ID holders); None = today."""
 
 
 @dataclass
@@ -56,12 +60,15 @@ class Screening:
     classifications: list[Classification]
     actions: list[Action]
     seconds: float
+    assessment: dict[str, Any] = field(default_factory=dict)
 
     def report(self, opts: Options) -> dict[str, Any]:
         cols = [
             column_entry(p, c, a) for p, c, a in zip(self.profiles, self.classifications, self.actions, strict=True)
         ]
-        return build_report(self.info, self.rows, self.sha256, cols, opts.pack, opts.fail_on, self.seconds)
+        return build_report(
+            self.info, self.rows, self.sha256, cols, opts.pack, opts.fail_on, self.seconds, self.assessment or None
+        )
 
 
 def expand_paths(paths: Sequence[str | Path]) -> list[tuple[Path, Path]]:
@@ -87,7 +94,8 @@ def screen(path: Path, opts: Options) -> Screening:
     t0 = time.perf_counter()
     info = io.open_source(path, encoding=opts.encoding)
     recs = all_recognizers()
-    detector = Detector(info.columns, recs, ner_sample=opts.ner_sample)
+    today = opts.today or dt.date.today()
+    detector = Detector(info.columns, recs, ner_sample=opts.ner_sample, today=today)
     rows = 0
     # jieba is pure Python: in a thread it would hold the GIL against the column threads, so the name
     # sample runs in a process of its own (forked on Linux, so it starts at once).
@@ -129,7 +137,8 @@ def screen(path: Path, opts: Options) -> Screening:
         digest = sha.result()
     classes = [classify(p, opts.pack) for p in profiles]
     actions = [choose_action(p, c, opts.pack, opts.overrides) for p, c in zip(profiles, classes, strict=True)]
-    return Screening(info, rows, digest, profiles, classes, actions, time.perf_counter() - t0)
+    assessment = assess(profiles, classes, detector.evidence, opts.pack, rows, today)
+    return Screening(info, rows, digest, profiles, classes, actions, time.perf_counter() - t0, assessment)
 
 
 def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:

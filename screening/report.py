@@ -49,11 +49,14 @@ def build_report(
     pack: RulePack,
     fail_on: int | None,
     seconds: float,
+    assessment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     max_level = max((c["level"] for c in columns), default=min(pack.levels))
+    dataset_level = assessment["level"] if assessment else max_level
     sensitive = [c["name"] for c in columns if c["sensitive"]]
     personal = [c["name"] for c in columns if c["rule"] != pack.unidentified.rule and c["category"] in _personal(pack)]
-    verdict = VERDICTS[2] if sensitive else VERDICTS[1] if personal else VERDICTS[0]
+    any_sensitive = bool(sensitive) or bool(assessment and assessment["sensitive"])
+    verdict = VERDICTS[2] if any_sensitive else VERDICTS[1] if personal else VERDICTS[0]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "screening", "version": _version()},
@@ -70,16 +73,42 @@ def build_report(
         },
         "rules": {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "source": pack.source},
         "columns": columns,
+        "assessment": assessment,
         "summary": {
             "max_level": max_level,
+            "dataset_level": dataset_level,
             "sensitive_columns": sensitive,
             "personal_columns": personal,
             "verdict": verdict,
             "fail_on": fail_on,
-            "failed": fail_on is not None and max_level >= fail_on,
+            "failed": fail_on is not None and dataset_level >= fail_on,
         },
         "timing": {"seconds": round(seconds, 3)},
     }
+
+
+def _assessment_lines(a: dict[str, Any] | None) -> list[str]:
+    if not a:
+        return []
+    lines = ["", "## Dataset", "", f"- Level {a['level']} (highest field level {a['field_max_level']}): {a['basis']}"]
+    for c in a["combinations"]:
+        lines.append(f"- Combination {c['rule']} {c['name']} in {', '.join(c['columns'])}: {c['basis']}")
+    p = a["persons"]
+    if p:
+        lines.append(f"- Distinct persons: {p['count']:,} by {p['by']} in {', '.join(p['columns'])} ({p['method']})")
+    for f in a["scale_flags"]:
+        lines.append(f"- Scale: {f['flag']} ({f['basis']})")
+    m = a["minors"]
+    if m:
+        lines.append(
+            f"- Minors: {m['count']:,} ID numbers of persons under 14 on {m['on']} in {', '.join(m['columns'])}: "
+            f"{m['basis']}"
+        )
+    for c in a["important_data_candidates"]:
+        lines.append(f"- Candidate 重要数据 for review: {c['reason']} ({c['basis']})")
+    if a["important_data_candidates"]:
+        lines.append(f"- {a['important_data_note']}")
+    return lines
 
 
 def _personal(pack: RulePack) -> set[str]:
@@ -111,7 +140,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"- SHA-256: `{d['sha256']}`",
         f"- Rule pack: {report['rules']['name']} {report['rules']['version']} "
         f"(sha256 `{report['rules']['sha256'][:12]}…`)",
-        f"- Verdict: **{s['verdict']}**; highest level {s['max_level']}"
+        f"- Verdict: **{s['verdict']}**; dataset level {s.get('dataset_level', s['max_level'])}, "
+        f"highest field level {s['max_level']}"
         + (
             f"; fail-on level {s['fail_on']}: {'FAILED' if s['failed'] else 'passed'}"
             if s["fail_on"] is not None
@@ -155,6 +185,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             )
             + " |"
         )
+    lines += _assessment_lines(report.get("assessment"))
     lines += ["", "## Why", ""]
     for c in report["columns"]:
         lines.append(f"- **{_cell(c['name'])}**: {c['reason']}. Basis: {c['basis']}")

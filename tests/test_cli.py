@@ -34,10 +34,16 @@ def test_scan_json_equals_library_result() -> None:
     assert strip_timing(json.loads(result.stdout)) == strip_timing(scan_file(SAMPLES / "customers.csv", Options()))
 
 
-def test_fail_on_sets_exit_code() -> None:
+def test_fail_on_sets_exit_code(tmp_path: Path) -> None:
     assert invoke("scan", SAMPLES / "customers.csv", "--fail-on", "4", "-q").exit_code == 1
+    # merchants: no level-4 column, but name + phone + address raise the dataset to level 4
     merchants = invoke("scan", SAMPLES / "merchants.parquet", "--fail-on", "4", "-q")
-    assert merchants.exit_code == 0 and json.loads(merchants.stdout)["summary"]["failed"] is False
+    summary = json.loads(merchants.stdout)["summary"]
+    assert merchants.exit_code == 1 and summary["max_level"] == 3 and summary["dataset_level"] == 4
+    phones = tmp_path / "phones.csv"
+    phones.write_text("手机号\n" + "\n".join(f"1381234{i:04d}" for i in range(50)) + "\n", encoding="utf-8")
+    ok = invoke("scan", phones, "--fail-on", "4", "-q")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["summary"]["failed"] is False
 
 
 def test_scan_markdown_to_file(tmp_path: Path) -> None:
