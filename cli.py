@@ -203,10 +203,22 @@ def run(
     batch_rows: BatchRows = 100_000,
     ner_sample: NerSample = 1000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for free-text columns.")] = 2,
+    qi: Annotated[
+        list[str] | None, typer.Option("--qi", help="Quasi-identifier column (repeat; others are inferred).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=2, help="k-anonymity threshold.")] = 5,
+    sensitive_attr: Annotated[
+        str | None, typer.Option("--sensitive-attr", help="Column whose l-diversity is reported.")
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", min=0, help="Rows of a separate desensitised sample.")] = 0,
+    sample_mode: Annotated[str, typer.Option("--sample-mode", help="head or random (seeded).")] = "head",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of --sample-mode random.")] = 0,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Scan, desensitise every row, write data + JSON and Markdown reports to --out, verify the output."""
+    if sample_mode not in ("head", "random"):
+        raise _fail(f"--sample-mode {sample_mode}: choose head or random")
     if output_format not in (None, "csv", "parquet"):
         raise _fail(f"--output-format {output_format}: choose csv or parquet")
 
@@ -235,6 +247,12 @@ def run(
             key=load_key(key_file),
             output_format=output_format,
             workers=workers,
+            qi=tuple(qi or ()),
+            k=k,
+            sensitive_attr=sensitive_attr,
+            sample=sample,
+            sample_mode=sample_mode,
+            seed=seed,
         )
         files = expand_paths(paths)
         if overrides:  # a misspelt column must not silently leave data unprotected or over-redacted

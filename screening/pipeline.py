@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from recognizers import all_recognizers, by_entity
@@ -26,6 +27,7 @@ from screening.operators import GENERIC_MASK, generalize_expr, mask_expr, mask_v
 from screening.policy import choose_action
 from screening.profile import decide
 from screening.report import build_report, column_entry
+from screening.risk import K_THRESHOLD, GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
 from screening.rules import RulePack, load_pack
 
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -47,6 +49,15 @@ class Options:
     progress: Progress | None = None
     today: dt.date | None = None
     """The scan date (ages of ID holders); None = today."""
+    qi: tuple[str, ...] = ()
+    """Declared quasi-identifier columns (others are inferred from the column decisions)."""
+    k: int = K_THRESHOLD
+    sensitive_attr: str | None = None
+    """Column whose l-diversity is reported."""
+    sample: int = 0
+    """``run``: rows of the registration sample (0 = none)."""
+    sample_mode: str = "head"
+    seed: int = 0
 
 
 @dataclass
@@ -250,12 +261,26 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     # The verifier looks for raw identifiers only (see _residual): names and places are not re-estimated.
     verifier = Detector(changed, tuple(r for r in all_recognizers() if r.kind == "identifier"), ner_sample=0)
 
-    def checked(batch: pl.DataFrame) -> pl.DataFrame:
-        if changed:
-            verifier.observe(batch.select(changed))
-        return batch
+    missing = [
+        c for c in (*opts.qi, *([opts.sensitive_attr] if opts.sensitive_attr else [])) if c not in s.info.columns
+    ]
+    if missing:
+        raise ConfigError(None, f"--qi/--sensitive-attr: no column named {missing[0]!r} in {path}")
+    qis = infer_quasi_identifiers(s.profiles, opts.qi)
+    before, after = GroupCounter(qis, opts.sensitive_attr), GroupCounter(qis, opts.sensitive_attr)
+    sampler = Sampler(opts.sample, opts.sample_mode, opts.seed) if opts.sample else None
 
-    batches = (checked(_apply(b, plan, opts)) for b in source)
+    def process(batch: pl.DataFrame) -> pl.DataFrame:
+        before.add(batch)
+        out = _apply(batch, plan, opts)
+        if changed:
+            verifier.observe(out.select([c for c in changed if c in out.columns]))
+        after.add(out)
+        if sampler is not None:
+            sampler.add(out)
+        return out
+
+    batches = (process(b) for b in source)
     encoding = s.info.encoding or "utf-8"
     written = io.write_batches(
         batches, data_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
@@ -263,8 +288,68 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     report = s.report(opts)
     report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
     report["residual"] = _residual(verifier, s)
+    report["risk"] = _risk(qis, before, after, opts.k)
+    if sampler is not None:
+        sample_path = data_path.with_name(data_path.stem + ".sample" + data_path.suffix)
+        frame = sampler.result()
+        rows = io.write_batches(
+            [frame], sample_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
+        )
+        report["sample"] = {
+            "path": str(sample_path),
+            "rows": rows,
+            "mode": opts.sample_mode,
+            "seed": opts.seed if opts.sample_mode == "random" else None,
+            "sha256": io.sha256_file(sample_path),
+        }
     report["timing"]["seconds"] = round(time.perf_counter() - t0, 3)
     return report, report_stem
+
+
+def _risk(qis: list[QuasiIdentifier], before: GroupCounter, after: GroupCounter, k: int) -> dict[str, Any]:
+    """k-anonymity (and l-diversity) of the quasi-identifiers in the input and in the desensitised output."""
+    if not qis:
+        return {"quasi_identifiers": [], "threshold": k, "before": None, "after": None, "suggestion": []}
+    return {
+        "quasi_identifiers": [{"name": q.name, "column": q.column, "derived": q.derive} for q in qis],
+        "threshold": k,
+        "before": before.summary(k),
+        "after": after.summary(k),
+        "suggestion": suggest(after, k),
+    }
+
+
+class Sampler:
+    """The registration sample (样例数据) of the desensitised rows: the first ``n``, or a seeded uniform random
+    sample of ``n`` rows (each row gets a random key; the ``n`` smallest keys are kept, so memory is ``n`` rows
+    plus one batch)."""
+
+    def __init__(self, n: int, mode: str, seed: int) -> None:
+        if mode not in ("head", "random"):
+            raise ConfigError(None, f"--sample-mode {mode!r}: use head or random")
+        self.n, self.mode = n, mode
+        self.rng = np.random.default_rng(seed)
+        self.kept: pl.DataFrame | None = None
+        self.seen = 0
+
+    def add(self, df: pl.DataFrame) -> None:
+        if self.mode == "head":
+            if self.kept is None or self.kept.height < self.n:
+                need = self.n - (0 if self.kept is None else self.kept.height)
+                part = df.head(need)
+                self.kept = part if self.kept is None else pl.concat([self.kept, part])
+            return
+        keyed = df.with_columns(pl.Series("__key", self.rng.random(df.height)), pl.lit(self.seen).alias("__pos"))
+        keyed = keyed.with_columns(pl.col("__pos") + pl.int_range(pl.len()))
+        self.seen += df.height
+        both = keyed if self.kept is None else pl.concat([self.kept, keyed])
+        self.kept = both.sort("__key").head(self.n)
+
+    def result(self) -> pl.DataFrame:
+        assert self.kept is not None
+        if self.mode == "random":  # in file order
+            return self.kept.sort("__pos").drop("__key", "__pos")
+        return self.kept
 
 
 @dataclass(frozen=True)

@@ -205,4 +205,33 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines += [f"- Verification re-scan: **{'clean' if r['clean'] else 'RAW VALUES LEFT'}**"]
         for item in r["columns"]:
             lines.append(f"  - {item['name']}: {', '.join(f'{k} {v}' for k, v in item['entities'].items())}")
+    if "sample" in report:
+        sm = report["sample"]
+        lines.append(f"- Registration sample: `{sm['path']}` ({sm['rows']} rows, {sm['mode']})")
+    lines += _risk_lines(report.get("risk"))
     return "\n".join(lines) + "\n"
+
+
+def _risk_lines(risk: dict[str, Any] | None) -> list[str]:
+    if not risk:
+        return []
+    if not risk["quasi_identifiers"]:
+        return ["", "## Re-identification risk", "", "- No quasi-identifier found or declared (--qi)."]
+    qis = ", ".join(q["name"] for q in risk["quasi_identifiers"])
+    lines = ["", "## Re-identification risk", "", f"- Quasi-identifiers: {qis}; threshold k = {risk['threshold']}"]
+    for when in ("before", "after"):
+        s = risk[when]
+        if s:
+            line = (
+                f"- {when.capitalize()} desensitisation: minimum k {s['min_k']}, {s['groups']} groups, "
+                f"{s['records_below']} records ({100 * s['share_below']:.1f}%) in groups below k"
+            )
+            if "l_diversity" in s:
+                line += f"; l-diversity of {s['l_diversity']['attribute']}: minimum l {s['l_diversity']['min_l']}"
+            lines.append(line)
+    for step in risk["suggestion"]:
+        lines.append(
+            f"  - then {step['quasi_identifier']} → {step['generalize_to']}: minimum k {step['min_k']}, "
+            f"{100 * step['share_below']:.1f}% below"
+        )
+    return lines

@@ -1,0 +1,195 @@
+"""Re-identification risk: k-anonymity and l-diversity over quasi-identifiers, before and after desensitisation.
+
+Quasi-identifiers (QIs) are declared (``--qi COLUMN``) or inferred from the column decisions:
+
+* GENDER, DATE_OF_BIRTH, ETHNICITY columns, and a column whose header says occupation (职业, zhiye, occupation);
+* CN_ADDRESS: the region, i.e. the address up to its district or county (the part a display mask keeps);
+* CN_ID_CARD: the three attributes an ID number carries, region (digits 1-6), birth date (7-14) and gender
+  (parity of the 17th). The number itself is a direct identifier, handled by its operator, not a QI.
+
+Each QI is a polars expression over the column. The same expression runs on the input batch and on the
+desensitised batch, so generalisation and masking show in the figures as they are: a masked ID number
+``330106********123X`` still gives region 330106 but no birth date and no gender.
+
+Counting streams: per batch, ``group_by(QIs).len()``; the group table is merged across batches, so memory is
+bounded by the number of distinct QI combinations, not by the rows. l-diversity counts distinct values of one
+sensitive attribute per group from ``group_by(QIs + [attribute])`` counts.
+
+k of a record = size of its QI group. Reported: the minimum k, the number of groups, and the records (and
+their share) in groups smaller than the threshold (default 5). Null QI values form their own group value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from screening.model import ColumnProfile
+from screening.operators import ADDRESS_KEEP
+
+K_THRESHOLD = 5
+OCCUPATION_HEADERS = ("职业", "工作", "岗位", "zhiye", "occupation", "job", "profession")
+
+
+@dataclass(frozen=True)
+class QuasiIdentifier:
+    name: str
+    """Name of the derived attribute in the report, e.g. ``身份证号:birth``."""
+    column: str
+    derive: str
+    """``value`` | ``region`` | ``id_region`` | ``id_birth`` | ``id_gender``"""
+
+    def expr(self) -> pl.Expr:
+        v = pl.col(self.column).cast(pl.String).str.strip_chars()
+        if self.derive == "region":
+            return v.str.extract(ADDRESS_KEEP, 1).alias(self.name)
+        if self.derive == "id_region":
+            return v.str.slice(0, 6).alias(self.name)
+        if self.derive == "id_birth":
+            return (
+                pl.when(v.str.len_chars() == 18).then(v.str.slice(6, 8)).otherwise(v.str.slice(6, 6)).alias(self.name)
+            )
+        if self.derive == "id_gender":
+            digit = pl.when(v.str.len_chars() == 18).then(v.str.slice(16, 1)).otherwise(v.str.slice(14, 1))
+            return (digit.cast(pl.Int8, strict=False) % 2).cast(pl.String).alias(self.name)
+        return v.alias(self.name)
+
+
+def infer_quasi_identifiers(profiles: Sequence[ColumnProfile], declared: Sequence[str] = ()) -> list[QuasiIdentifier]:
+    """Declared columns first (as they are), then those inferred from the column decisions."""
+    qis = [QuasiIdentifier(c, c, "value") for c in declared]
+    taken = set(declared)
+    for p in profiles:
+        if p.name in taken or p.kind != "structured":
+            continue
+        header = p.name.lower()
+        if p.entity in ("GENDER", "DATE_OF_BIRTH", "ETHNICITY") or any(w in header for w in OCCUPATION_HEADERS):
+            qis.append(QuasiIdentifier(p.name, p.name, "value"))
+        elif p.entity == "CN_ADDRESS":
+            qis.append(QuasiIdentifier(f"{p.name}:region", p.name, "region"))
+        elif p.entity == "CN_ID_CARD":
+            qis += [
+                QuasiIdentifier(f"{p.name}:region", p.name, "id_region"),
+                QuasiIdentifier(f"{p.name}:birth", p.name, "id_birth"),
+                QuasiIdentifier(f"{p.name}:gender", p.name, "id_gender"),
+            ]
+    return qis
+
+
+@dataclass
+class GroupCounter:
+    """Streaming counts of QI combinations (and of QI + sensitive attribute, for l-diversity)."""
+
+    qis: list[QuasiIdentifier]
+    sensitive: str | None = None
+    groups: pl.DataFrame | None = None
+    pairs: pl.DataFrame | None = None
+    rows: int = 0
+    _names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._names = [q.name for q in self.qis]
+
+    def add(self, df: pl.DataFrame) -> None:
+        if not self.qis or df.height == 0:
+            return
+        self.rows += df.height
+        # a QI column the output dropped (redact with drop) is suppressed: one value for every record
+        exprs = [q.expr() if q.column in df.columns else pl.lit(None, pl.String).alias(q.name) for q in self.qis]
+        if self.sensitive is not None:
+            exprs.append(pl.col(self.sensitive).cast(pl.String).alias("__s"))
+        keyed = df.select(exprs)
+        self.groups = _merge(self.groups, keyed.group_by(self._names).len(), self._names)
+        if self.sensitive is not None:
+            self.pairs = _merge(self.pairs, keyed.group_by([*self._names, "__s"]).len(), [*self._names, "__s"])
+
+    def summary(self, threshold: int = K_THRESHOLD) -> dict[str, Any] | None:
+        if self.groups is None:
+            return None
+        return k_summary(self.groups, threshold, self.rows) | (
+            {"l_diversity": self._l()} if self.sensitive is not None else {}
+        )
+
+    def _l(self) -> dict[str, Any]:
+        assert self.pairs is not None
+        per_group = self.pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
+        return {"attribute": self.sensitive, "min_l": _min(per_group["l"]), "groups": per_group.height}
+
+
+def _merge(acc: pl.DataFrame | None, new: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    if acc is None:
+        return new
+    return pl.concat([acc, new]).group_by(keys).agg(pl.col("len").sum())
+
+
+def k_summary(groups: pl.DataFrame, threshold: int, rows: int) -> dict[str, Any]:
+    sizes = groups["len"]
+    below = int(sizes.filter(sizes < threshold).sum() or 0)
+    return {
+        "min_k": _min(sizes),
+        "groups": groups.height,
+        "threshold": threshold,
+        "records_below": below,
+        "share_below": round(below / rows, 4) if rows else 0.0,
+    }
+
+
+# Generalisations tried, in order, when k is below the threshold after desensitisation.
+_COARSER: dict[str, list[tuple[str, Callable[[pl.Expr], pl.Expr]]]] = {
+    "id_birth": [("birth year", lambda e: e.str.slice(0, 4)), ("5-year band", lambda e: _band(e.str.slice(0, 4), 5))],
+    "id_region": [
+        ("city (4 digits)", lambda e: e.str.slice(0, 4)),
+        ("province (2 digits)", lambda e: e.str.slice(0, 2)),
+    ],
+    "region": [
+        ("city", lambda e: e.str.extract(r"^(.*?[市州盟])", 1)),
+        ("province", lambda e: e.str.extract(r"^(.*?(?:省|自治区|市))", 1)),
+    ],
+    "value": [],
+}
+
+
+def _band(year: pl.Expr, width: int) -> pl.Expr:
+    y = year.cast(pl.Int32, strict=False)
+    start = (y // width) * width
+    return pl.concat_str([start.cast(pl.String), pl.lit("-"), (start + width - 1).cast(pl.String)])
+
+
+def suggest(counter: GroupCounter, threshold: int = K_THRESHOLD) -> list[dict[str, Any]]:
+    """Generalisation steps, applied cumulatively to the desensitised QIs' group table, until min k reaches the
+    threshold; a QI that cannot be generalised further is suggested for removal (redact) last."""
+    if counter.groups is None:
+        return []
+    table = counter.groups
+    names = counter._names
+    steps: list[dict[str, Any]] = []
+    if _min(table["len"]) >= threshold:
+        return steps
+    for q in counter.qis:
+        for label, coarser in _COARSER.get(q.derive, []):
+            table = table.with_columns(coarser(pl.col(q.name)).alias(q.name)).group_by(names).agg(pl.col("len").sum())
+            k = k_summary(table, threshold, counter.rows)
+            steps.append({"quasi_identifier": q.name, "generalize_to": label, "min_k": k["min_k"], **_share(k)})
+            if k["min_k"] >= threshold:
+                return steps
+    # Still below: drop QIs, the one with most distinct values first.
+    remaining = list(names)
+    while len(remaining) > 1 and _min(table["len"]) < threshold:
+        widest = max(remaining, key=lambda n: table[n].n_unique())
+        remaining.remove(widest)
+        table = table.group_by(remaining).agg(pl.col("len").sum())
+        k = k_summary(table, threshold, counter.rows)
+        steps.append({"quasi_identifier": widest, "generalize_to": "remove (redact)", "min_k": k["min_k"], **_share(k)})
+    return steps
+
+
+def _min(s: pl.Series) -> int:
+    v: Any = s.min()
+    return int(v or 0)
+
+
+def _share(k: dict[str, Any]) -> dict[str, Any]:
+    return {"share_below": k["share_below"]}
