@@ -32,7 +32,12 @@ PathsArg = Annotated[
     list[Path], typer.Argument(help="CSV or Parquet files, or folders to screen every .csv/.parquet below.")
 ]
 FailOn = Annotated[int | None, typer.Option("--fail-on", min=1, help="Exit 1 when a column reaches this level.")]
-Rules = Annotated[str, typer.Option("--rules", help="Rule pack: a built-in name (default) or a YAML file.")]
+Rules = Annotated[
+    str,
+    typer.Option(
+        "--rules", help="Rule pack: a built-in name (default, finance) or a YAML file (with `extends:`, layered on it)."
+    ),
+]
 Encoding = Annotated[
     str | None, typer.Option("--encoding", help="CSV encoding (utf-8, gbk, gb18030); sniffed when omitted.")
 ]
@@ -42,6 +47,10 @@ BatchRows = Annotated[int, typer.Option("--batch-rows", min=1000, help="Rows per
 NerSample = Annotated[
     int,
     typer.Option("--ner-sample", min=0, help="Free text: cells the name/place/organisation model sees during scan."),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="Accepted findings (screening baseline create): exit 1 only for new ones."),
 ]
 
 
@@ -115,58 +124,64 @@ def _guard(debug: bool, func: Any) -> int:
 @app.command()
 def scan(
     paths: PathsArg,
-    format: Annotated[str, typer.Option("--format", "-f", help="Report format: json or md.")] = "json",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Report format: json, md, html, sarif or junit.")
+    ] = "json",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here (a folder when several files).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report here (a folder when several files: reports + index.json/.html)."
+        ),
     ] = None,
     fail_on: FailOn = None,
     rules: Rules = "default",
     encoding: Encoding = None,
     batch_rows: BatchRows = 100_000,
     ner_sample: NerSample = 1000,
+    baseline: BaselineOpt = None,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Files scanned at a time, in processes.")] = 2,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
-    """Detect and classify: one report per file, no data written."""
-    if format not in ("json", "md"):
-        raise _fail(f"--format {format}: choose json or md")
+    """Detect and classify: one report per file, no data written; a folder of reports gets an index."""
+    from screening.render import FORMATS
+
+    if format not in FORMATS:
+        raise _fail(f"--format {format}: choose {', '.join(FORMATS)}")
 
     def work() -> int:
         from screening import io
+        from screening.baseline import gate
+        from screening.batch import scan_many
         from screening.pipeline import expand_paths, scan_file
-        from screening.report import to_json, to_markdown
+        from screening.render import render
 
         opts = _options(rules, encoding, fail_on, batch_rows, ner_sample, quiet)
+        accepted = _accepted(baseline)
         files = expand_paths(paths)
-        reports, errors = [], []
-        from screening.errors import InputError
-
-        for path, _root in files:
-            try:
-                reports.append(scan_file(path, opts))
-            except InputError as err:
-                if len(files) == 1:
-                    raise
-                errors.append(err)
-                typer.echo(f"screening: error: {err}", err=True)
-        render = to_json if format == "json" else to_markdown
         many = len(files) > 1
-        if output is not None and many:
-            output.mkdir(parents=True, exist_ok=True)
-            for rep in reports:
-                target = output / (
-                    Path(rep["dataset"]["path"]).name + (".report.json" if format == "json" else ".report.md")
-                )
-                _write_text(target, render(rep), io)
-        elif output is not None:
-            _write_text(output, render(reports[0]), io)
-        elif format == "json":
-            typer.echo(to_json(reports if many else reports[0]), nl=False)
+        if many and output is None and format == "html":
+            raise _fail("--format html with several files: give --output FOLDER (one page per file + index.html)")
+        outcomes: list[tuple[Path, dict[str, Any] | None, str | None]] = []
+        if not many:
+            outcomes.append((files[0][0], scan_file(files[0][0], opts), None))  # an unreadable file: exit 2
         else:
-            typer.echo("\n".join(to_markdown(r) for r in reports), nl=False)
-        if errors:
+            for path, rep, err in scan_many([p for p, _ in files], opts, jobs):
+                if err is not None:
+                    typer.echo(f"screening: error: {err}", err=True)
+                outcomes.append((path, rep, err))
+        reports = [rep for _, rep, _ in outcomes if rep is not None]
+        # a folder argument (even of one file), several files or an existing folder: reports + index in --output
+        folder = many or any(Path(p).is_dir() for p in paths) or (output is not None and output.is_dir())
+        if output is not None and folder:
+            _write_folder(output, dict(files), outcomes, format, accepted, fail_on, io)
+        elif output is not None:
+            _write_text(output, render(reports, format, accepted, fail_on), io)
+        else:
+            typer.echo(render(reports, format, accepted, fail_on), nl=False)
+        if len(reports) < len(outcomes):
             return 2
-        return 1 if any(r["summary"]["failed"] for r in reports) else 0
+        return 1 if any(gate(r, fail_on, accepted)["failed"] for r in reports) else 0
 
     raise typer.Exit(_guard(debug, work))
 
@@ -213,10 +228,24 @@ def run(
     sample: Annotated[int, typer.Option("--sample", min=0, help="Rows of a separate desensitised sample.")] = 0,
     sample_mode: Annotated[str, typer.Option("--sample-mode", help="head or random (seeded).")] = "head",
     seed: Annotated[int, typer.Option("--seed", help="Seed of --sample-mode random.")] = 0,
+    # --- reports and CI
+    report_format: Annotated[
+        list[str] | None,
+        typer.Option("--report-format", help="Also write the report as html, sarif or junit (repeat)."),
+    ] = None,
+    baseline: BaselineOpt = None,
+    manifest: Annotated[
+        bool, typer.Option("--manifest", help="Also write NAME.manifest.json: digests of every input and output.")
+    ] = False,
+    name: Annotated[str | None, typer.Option("--name", help="数据名称 for the registration prefill.")] = None,
+    # ---
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Scan, desensitise every row, write data + JSON and Markdown reports to --out, verify the output."""
+    for fmt in report_format or []:
+        if fmt not in ("html", "sarif", "junit"):
+            raise _fail(f"--report-format {fmt}: choose html, sarif or junit")
     if sample_mode not in ("head", "random"):
         raise _fail(f"--sample-mode {sample_mode}: choose head or random")
     if output_format not in (None, "csv", "parquet"):
@@ -224,8 +253,9 @@ def run(
 
     def work() -> int:
         from screening import io
+        from screening.baseline import gate
         from screening.operators import load_key
-        from screening.pipeline import expand_paths, run_file
+        from screening.pipeline import after_run, expand_paths, run_file, write_manifest
         from screening.report import to_json, to_markdown
 
         overrides: dict[str, str] = {}
@@ -261,11 +291,17 @@ def run(
             if unknown:
                 raise _fail(f"--action/--keep name no column of the input: {', '.join(unknown)}")
         failed = False
+        accepted = _accepted(baseline)  # reports and CI
         for path, root in files:
             report, stem = run_file(path, root, out, opts)
-            _write_text(stem.with_name(stem.name + ".json"), to_json(report), io)
-            _write_text(stem.with_name(stem.name + ".md"), to_markdown(report), io)
-            failed |= report["summary"]["failed"] or not report["residual"]["clean"]
+            after_run(report, opts, name)  # reports and CI: registration prefill
+            written = [stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".md")]
+            _write_text(written[0], to_json(report), io)
+            _write_text(written[1], to_markdown(report), io)
+            written += _write_extra_reports(report, stem, report_format or [], accepted, fail_on, io)
+            if manifest:
+                write_manifest(report, written, stem.with_suffix(".manifest.json"))
+            failed |= gate(report, fail_on, accepted)["failed"]
             if not quiet:
                 typer.echo(
                     f"{path} -> {report['output']['path']} ({report['summary']['verdict']}, "
@@ -274,6 +310,362 @@ def run(
                     err=True,
                 )
         return 1 if failed else 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+# ----------------------------------------------------------------------------------------- reveal
+@app.command()
+def reveal(
+    path: Annotated[Path, typer.Argument(help="A file written by `screening run` (its report lies beside it).")],
+    out: Annotated[Path, typer.Option("--out", help="The decrypted file (CSV or Parquet after its suffix).")],
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="The key the file was encrypted with (else SCREENING_KEY).")
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Comma-separated columns to decrypt (default: the report's encrypt columns)."),
+    ] = None,
+    encoding: Encoding = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
+) -> None:
+    """Decrypt the columns `run` desensitised with encrypt, with the same key; written atomically to --out."""
+
+    def work() -> int:
+        from screening.errors import ConfigError
+        from screening.fpe import reveal_file
+        from screening.operators import load_key
+
+        key = load_key(key_file)
+        if key is None:
+            raise ConfigError(None, "reveal needs the key: set SCREENING_KEY or pass --key-file")
+        names = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        result = reveal_file(path, out, key, names, encoding=encoding)
+        if not quiet:
+            typer.echo(f"{path} -> {result['path']} ({result['rows']} rows, {', '.join(result['columns'])})", err=True)
+        return 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+# ------------------------------------------------------------------------------------------ rules
+rules_app = typer.Typer(help="List, show and validate rule packs.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+PackArg = Annotated[str, typer.Argument(help="A built-in pack name (default, finance) or a YAML file.")]
+
+
+@rules_app.command("list")
+def rules_list(
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """The built-in rule packs: name, version, levels and title."""
+    if format not in ("text", "json"):
+        raise _fail(f"--format {format}: choose text or json")
+    from screening.rules import builtin_packs, load_pack
+
+    packs = [load_pack(name) for name in builtin_packs()]
+    rows = [
+        {"name": p.name, "version": p.version, "levels": f"1..{p.max_level}", "title": p.title, "sha256": p.sha256}
+        for p in packs
+    ]
+    if format == "json":
+        import json
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['name']:<10} {row['version']:<8} levels {row['levels']}  {row['title']}")
+
+
+@rules_app.command("show")
+def rules_show(
+    pack: PackArg,
+    format: Annotated[str, typer.Option("--format", "-f", help="md or json.")] = "md",
+    debug: Debug = False,
+) -> None:
+    """One pack (with the packs it extends): levels, classes, every entity's rule and basis, policy, header words."""
+    if format not in ("md", "json"):
+        raise _fail(f"--format {format}: choose md or json")
+
+    def work() -> int:
+        from screening.rules import describe, load_pack
+
+        data = describe(load_pack(pack))
+        if format == "json":
+            import json
+
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(_pack_markdown(data), nl=False)
+        return 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+@rules_app.command("validate")
+def rules_validate(pack: PackArg) -> None:
+    """Check a pack (and the packs it extends): exit 0 when valid, else 2 with every FILE:LINE: problem."""
+    from screening.errors import ConfigError
+    from screening.rules import load_pack
+
+    try:
+        loaded = load_pack(pack)
+    except ConfigError as err:
+        for line in getattr(err, "problems", None) or [str(err)]:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    extends = ""
+    if len(loaded.layers) > 1:
+        extends = "; extends " + " <- ".join(f"{layer.name} {layer.version}" for layer in loaded.layers[:-1])
+    typer.echo(f"{pack}: valid ({len(loaded.entities)} entities, levels 1..{loaded.max_level}{extends})")
+
+
+def _pack_markdown(d: dict[str, Any]) -> str:
+    def cell(x: Any) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# Rule pack {d['name']} {d['version']}", ""]
+    if d["title"]:
+        lines += [d["title"], ""]
+    lines.append(f"- Source: {d['source']} (sha256 `{d['sha256']}`)")
+    if len(d["layers"]) > 1:
+        lines.append(
+            "- Layers, base first: " + " → ".join(f"{x['name']} {x['version']} ({x['source']})" for x in d["layers"])
+        )
+    lines.append("- Levels: " + "; ".join(f"{k} {v}" for k, v in d["levels"].items()))
+    for name, c in d["classes"].items():
+        lines.append(f"- Class {name} {c['label']} → level {c['level']} ({c['basis']})")
+    has_class = bool(d["classes"])
+    head = ["Entity", "Rule", "Category", *(["Class"] if has_class else []), "Level", "Sensitive", "Basis"]
+    lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for entity, r in [*d["entities"].items(), ("(unidentified)", d["unidentified"])]:
+        row = [entity, r["rule"], r["category"], *([r["class"] or "—"] if has_class else []), r["level"]]
+        row += ["yes" if r["sensitive"] else "no", r["basis"]]
+        lines.append("| " + " | ".join(cell(x) for x in row) + " |")
+    policy = d["policy"]
+    lines += ["", "## Policy", "", "| Applies to | Action |", "|---|---|"]
+    for key, action in [*(("level " + k, a) for k, a in policy["levels"].items()), *policy["entities"].items()]:
+        act = action["operator"] + "".join(f" {k}={v}" for k, v in action.items() if k != "operator")
+        lines.append(f"| {cell(key)} | {cell(act)} |")
+    if d["headers"]:
+        lines += ["", "## Extra header words", ""]
+        lines += [f"- {entity}: {', '.join(words)}" for entity, words in d["headers"].items()]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------ reports and CI
+def _accepted(path: Path | None) -> Any:
+    from screening.baseline import load
+
+    return None if path is None else load(path)
+
+
+def _write_extra_reports(
+    report: dict[str, Any], stem: Path, formats: list[str], accepted: Any, fail_on: int | None, io: Any
+) -> list[Path]:
+    """``run --report-format``: NAME.report.html, NAME.sarif, NAME.junit.xml beside the JSON report."""
+    from screening.render import render
+
+    names = {"html": stem.name + ".html", "sarif": stem.stem + ".sarif", "junit": stem.stem + ".junit.xml"}
+    written = []
+    for fmt in dict.fromkeys(formats):
+        target = stem.with_name(names[fmt])
+        _write_text(target, render([report], fmt, accepted, fail_on), io)
+        written.append(target)
+    return written
+
+
+def _write_folder(
+    out: Path,
+    roots: dict[Path, Path],
+    outcomes: list[tuple[Path, dict[str, Any] | None, str | None]],
+    fmt: str,
+    accepted: Any,
+    fail_on: int | None,
+    io: Any,
+) -> None:
+    """``scan FOLDER --output OUT``: a report per file (sub-folders kept), index.json and index.html; SARIF and
+    JUnit as one file for all (``screening.sarif``, ``screening.junit.xml``) beside per-file JSON reports."""
+    from screening.baseline import gate
+    from screening.render import SUFFIX, render
+    from screening.render.html import index_html
+    from screening.render.index import build_index, error_entry, file_entry
+    from screening.render.index import to_json as index_json
+
+    out.mkdir(parents=True, exist_ok=True)
+    per_file = fmt if fmt in ("json", "md", "html") else "json"
+    entries, used, reports = [], set(), []
+    for path, rep, err in outcomes:
+        root = roots.get(path, path.parent)
+        rel = (path.relative_to(root) if path.is_relative_to(root) else Path(path.name)).as_posix()
+        base, n = rel, 1
+        while base in used:  # the same name under two folders given on the command line
+            n += 1
+            base = f"{rel}~{n}"
+        used.add(base)
+        if rep is None:
+            entries.append(error_entry(str(path), err or "unreadable"))
+            continue
+        reports.append(rep)
+        link, json_link = base + SUFFIX[per_file], base + SUFFIX["json"]
+        (out / link).parent.mkdir(parents=True, exist_ok=True)
+        _write_text(out / link, render([rep], per_file), io)
+        if per_file != "json":
+            _write_text(out / json_link, render([rep], "json"), io)
+        g = gate(rep, fail_on, accepted)
+        new = len(g["findings"]) if accepted is not None else None
+        entries.append(file_entry(rep, link, json_link, g["failed"], new))
+    if fmt in ("sarif", "junit"):
+        name = "screening.sarif" if fmt == "sarif" else "screening.junit.xml"
+        _write_text(out / name, render(reports, fmt, accepted, fail_on), io)
+    index = build_index(entries, reports[0]["rules"] if reports else None, fail_on, accepted is not None)
+    _write_text(out / "index.json", index_json(index), io)
+    _write_text(out / "index.html", index_html(index), io)
+
+
+@app.command("report")
+def report_command(
+    reports: Annotated[list[Path], typer.Argument(help="Report JSON files written by scan or run.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="html, md, sarif, junit or json.")] = "html",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here; a folder (existing, or for several html or md pages) gets one page per report.",
+        ),
+    ] = None,
+    fail_on: FailOn = None,
+    baseline: BaselineOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="数据名称 for the registration prefill.")] = None,
+    debug: Debug = False,
+) -> None:
+    """Render saved JSON reports again in any format; exit 1 when --fail-on or --baseline says so."""
+    from screening.render import FORMATS
+
+    if format not in FORMATS:
+        raise _fail(f"--format {format}: choose {', '.join(FORMATS)}")
+
+    def work() -> int:
+        from screening import io
+        from screening.baseline import gate
+        from screening.registration import prefill
+        from screening.render import SUFFIX, render
+
+        loaded = _load_reports(reports)
+        if name:
+            for rep in loaded:
+                reg = rep.get("registration") or prefill(rep)
+                rep["registration"] = {**reg, "name": name, "name_source": "option"}
+        accepted = _accepted(baseline)
+        # one page per report: several html or md reports, or any number into an existing folder
+        paged = (format in ("html", "md") and len(loaded) > 1) or (output is not None and output.is_dir())
+        if paged and output is None:
+            raise _fail(f"--format {format} with several reports: give --output FOLDER")
+        if paged:
+            assert output is not None
+            output.mkdir(parents=True, exist_ok=True)
+            for src, rep in zip(_report_sources(reports), loaded, strict=True):
+                stem = src.name.removesuffix(".json").removesuffix(".report")
+                _write_text(output / (stem + SUFFIX[format]), render([rep], format, accepted, fail_on), io)
+        elif output is not None:
+            _write_text(output, render(loaded, format, accepted, fail_on), io)
+        else:
+            typer.echo(render(loaded, format, accepted, fail_on), nl=False)
+        failing = [gate(r, fail_on if fail_on is not None else r["summary"].get("fail_on"), accepted) for r in loaded]
+        return 1 if any(g["failed"] for g in failing) else 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+def _report_sources(paths: list[Path]) -> list[Path]:
+    """One source path per loaded report (a JSON array of several reports repeats its file)."""
+    import json
+
+    out = []
+    for p in paths:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        out += [p] * (len(data) if isinstance(data, list) else 1)
+    return out
+
+
+def _load_reports(paths: list[Path]) -> list[dict[str, Any]]:
+    """Reports from JSON files (an object, or the array ``scan`` prints for several files)."""
+    import json
+
+    from screening.errors import InputError
+
+    loaded: list[dict[str, Any]] = []
+    for p in paths:
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(p, "file not found") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(p, f"not a JSON report ({e.__class__.__name__})") from None
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if not isinstance(item, dict) or not {"dataset", "columns", "summary", "rules"} <= set(item):
+                raise InputError(p, "not a screening report: needs dataset, columns, summary and rules")
+            loaded.append(item)
+    if not loaded:
+        raise InputError(paths[0] if paths else None, "no report in the input")
+    return loaded
+
+
+baseline_app = typer.Typer(help="Accepted findings: a later scan or run fails only on new ones.", no_args_is_help=True)
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("create")
+def baseline_create(
+    reports: Annotated[list[Path], typer.Argument(help="Report JSON files whose findings are accepted.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The baseline file to write.")],
+    debug: Debug = False,
+) -> None:
+    """Accept every finding of the reports: (file name, column, entity, level), sorted, no time stamp."""
+
+    def work() -> int:
+        from screening import io
+        from screening.baseline import create, to_json
+
+        data = create(_load_reports(reports))
+        _write_text(output, to_json(data), io)
+        typer.echo(f"{output}: {len(data['findings'])} accepted findings", err=True)
+        return 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+manifest_app = typer.Typer(help="Evidence manifests written by `run --manifest`.", no_args_is_help=True)
+app.add_typer(manifest_app, name="manifest")
+
+
+@manifest_app.command("verify")
+def manifest_verify(
+    manifest: Annotated[Path, typer.Argument(help="A NAME.manifest.json; paths in it are relative to its folder.")],
+    debug: Debug = False,
+) -> None:
+    """Recompute every file's SHA-256, SM3 and Merkle root: exit 0 when all match, 1 naming each difference."""
+
+    def work() -> int:
+        import json
+
+        from screening.errors import InputError
+        from screening.manifest import verify
+
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(manifest, f"not a readable manifest ({e.__class__.__name__})") from None
+        problems = verify(data, manifest.parent)
+        for line in problems:
+            typer.echo(line, err=True)
+        n = len(data.get("files", [])) + len(data.get("reports", []))
+        typer.echo(f"{manifest}: {n - len({p.split(':')[0] for p in problems})} of {n} files match", err=True)
+        return 1 if problems else 0
 
     raise typer.Exit(_guard(debug, work))
 

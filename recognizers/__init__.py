@@ -57,6 +57,10 @@ class Recognizer:
     """Values alone never decide: the entity names a column only when the header names it too (a date is a
     date of birth only under a birth-date header, a digit string a bank account only under an account
     header). Such entities are not searched for in free text."""
+    header_only_pattern: str | None = None
+    """The values of a value-decided entity that count only under its header: the generic part of ``pattern``
+    (gender codes ``1``/``2`` and ``M``/``F``, a bare ``汉``, ICD-10 codes), while the rest (``男``, ``汉族``,
+    ``高血压``) decides a column on its own. A whole-value regex in the dialect of ``pattern``."""
     negative_headers: tuple[str, ...] = ()
     """Header words that cancel a header match (``地址类型``, ``phone_model``)."""
     masked_pattern: str | None = None
@@ -65,6 +69,9 @@ class Recognizer:
     """Display mask convention used for examples and the ``mask`` operator (see screening.operators)."""
     context: tuple[str, ...] = ()
     """Words that make a free-text match more likely (Presidio context)."""
+    negative_context: tuple[str, ...] = ()
+    """Words that rule out a free-text match when they end right before it (``版本 2.1.0.45``), lowercase; see
+    :func:`preceded_by`."""
     score: float = 0.5
     """Presidio score of a pattern match before validation."""
     examples_valid: tuple[str, ...] = ()
@@ -77,6 +84,18 @@ class Recognizer:
     def is_valid(self, value: str) -> bool:
         """True when ``value`` (one candidate) passes the validator; True when there is none."""
         return True if self.validate is None else bool(self.validate(value))
+
+
+_LEAD_FILLER = " \t:：=#号为是"
+"""Characters skipped between a negative context word and the match (版本号：, version =)."""
+
+
+def preceded_by(text: str, start: int, words: tuple[str, ...], reach: int = 16) -> bool:
+    """True when one of ``words`` ends right before ``text[start:]``, past spaces, colons, 号, 为 and 是."""
+    if not words:
+        return False
+    before = text[max(0, start - reach) : start].rstrip(_LEAD_FILLER).lower()
+    return any(before.endswith(w) for w in words)
 
 
 def python_pattern(pattern: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from recognizers import python_pattern
+from recognizers import ASCII_BOUNDARY, python_pattern
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -31,9 +31,12 @@ HAN = "一-鿿㐀-䶿"
 COMMON_NEGATIVE_HEADERS: tuple[str, ...] = (
     "类型", "类别", "种类", "型号", "数量", "次数", "个数", "状态", "标志", "标识位", "是否", "格式", "长度",
     "校验", "规则", "type", "model", "count", "status", "flag", "format", "length",
-    "rule", "category",
+    "rule", "category", "leixing", "leibie", "xinghao", "zhuangtai",
 )  # fmt: skip
 """Header words that name a property of an identifier rather than the identifier itself."""
+
+PINYIN_NEGATIVE_HEADERS: tuple[str, ...] = ("leixing", "leibie", "xinghao", "zhuangtai", "shuliang", "guimo", "xingzhi")
+"""Pinyin of 类型, 类别, 型号, 状态, 数量, 规模, 性质: run-together pinyin headers (dizhileixing) hold them whole."""
 
 
 def load_words(name: str) -> tuple[str, ...]:
@@ -46,6 +49,17 @@ def alternation(words: Iterable[str]) -> str:
     """``(?:w1|w2|…)`` with longer words first, so leftmost-first matching prefers 欧阳 to 欧."""
     ordered = sorted(set(words), key=lambda w: (-len(w), w))
     return "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
+
+
+def words_pattern(words: Iterable[str]) -> str:
+    """An alternation of whole words: Han words as they are, ASCII ones (codes, English) between ASCII word
+    boundaries, so that ``1`` is not found inside ``12`` nor ``male`` inside ``female``."""
+    han = [w for w in words if not w.isascii()]
+    ascii_words = [w for w in words if w.isascii()]
+    parts = [alternation(han)] if han else []
+    if ascii_words:
+        parts.append(f"{ASCII_BOUNDARY}{alternation(ascii_words)}{ASCII_BOUNDARY}")
+    return "|".join(parts)
 
 
 def han_class(exclude: str = "", extra: str = "") -> str:

@@ -17,7 +17,16 @@ from __future__ import annotations
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import HAN, alternation, evaluated_once, fullmatch_expr, fullmatcher, han_class, load_words
+from recognizers._common import (
+    HAN,
+    PINYIN_NEGATIVE_HEADERS,
+    alternation,
+    evaluated_once,
+    fullmatch_expr,
+    fullmatcher,
+    han_class,
+    load_words,
+)
 
 PROVINCES = load_words("provinces.txt")
 DIVISION_SUFFIXES = (
@@ -64,7 +73,7 @@ RECOGNIZER = Recognizer(
         "residential_address", "contact_address", "mailing_address", "shipping_address", "delivery_address",
         "street", "street_address", "detail_address",
     ),
-    negative_headers=(
+    negative_headers=PINYIN_NEGATIVE_HEADERS + (
         "类型", "类别", "数量", "状态", "是否", "编码", "代码", "邮编", "邮政编码", "经度", "纬度", "坐标",
         "网址", "链接", "邮箱", "ip", "mac", "钱包", "服务器", "合约", "type", "count", "status", "flag",
         "code", "zip", "postcode", "postal", "lng", "lat", "longitude", "latitude", "coord", "url", "link",

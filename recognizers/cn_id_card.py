@@ -157,6 +157,10 @@ RECOGNIZER = Recognizer(
         "650102203002280114",
         "370202190001010057",
         "110101900307123",
+        # Hong Kong / Macao / Taiwan residents' residence permits (港澳台居民居住证): 810000 / 820000 / 830000
+        "810000199003071237",
+        "820000198512124568",
+        "83000020010101987X",
     ),
     examples_invalid=(
         "110101199003071234",  # wrong check digit
@@ -168,5 +172,6 @@ RECOGNIZER = Recognizer(
         "1110101199003071233",  # inside a longer digit run
         "1712345678901",  # epoch milliseconds
         "6901234567892",  # EAN-13
+        "810000199003071238",  # residence permit, wrong check digit
     ),
 )  # fmt: skip

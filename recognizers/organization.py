@@ -15,7 +15,14 @@ from __future__ import annotations
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import alternation, evaluated_once, fullmatch_expr, fullmatcher, han_class
+from recognizers._common import (
+    PINYIN_NEGATIVE_HEADERS,
+    alternation,
+    evaluated_once,
+    fullmatch_expr,
+    fullmatcher,
+    han_class,
+)
 
 SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限公司", "分公司", "公司", "集团", "控股", "银行", "支行", "分行",
@@ -28,16 +35,24 @@ _SUFFIX = alternation(SUFFIXES)
 PATTERN = f"{_NAME_CHAR}+?{_SUFFIX}(?:{_NAME_CHAR}*?{_SUFFIX}){{0,2}}"
 
 _MAX_LEN = 60
+# A legal form alone (有限责任公司, 股份有限公司, 个人独资企业: the values of a 公司类型 column) names no organisation.
+LEGAL_FORM_ONLY = (
+    "(?:股份|有限|无限|责任|独资|合资|合作|合伙|普通|特殊|国有|集体|私营|民营|外商|外资|中外|港澳台|个人|个体|"
+    "全民|所有制|企业|公司|集团|分|总|工商户|经营|非法人|法人|联营|其他)+"
+)
 _is_org = fullmatcher(PATTERN)
+_is_legal_form = fullmatcher(LEGAL_FORM_ONLY)
 
 
 def validate(s: str) -> bool:
-    return len(s) <= _MAX_LEN and _is_org(s)
+    return len(s) <= _MAX_LEN and _is_org(s) and not _is_legal_form(s)
 
 
 @evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
-    return ((e.str.len_chars() <= _MAX_LEN) & fullmatch_expr(e, PATTERN)).fill_null(False)
+    return (
+        (e.str.len_chars() <= _MAX_LEN) & fullmatch_expr(e, PATTERN) & ~fullmatch_expr(e, LEGAL_FORM_ONLY)
+    ).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
@@ -56,7 +71,7 @@ RECOGNIZER = Recognizer(
         "org", "org_name", "institution", "workplace", "school", "hospital", "bank_name", "merchant",
         "merchant_name",
     ),
-    negative_headers=(
+    negative_headers=PINYIN_NEGATIVE_HEADERS + (
         "类型", "类别", "性质", "规模", "数量", "状态", "是否", "代码", "编号", "地址", "电话", "邮箱",
         "行业", "法人", "联系人", "人数", "logo", "type", "category", "nature", "scale", "size", "count",
         "status", "flag", "code", "_id", "address", "phone", "tel", "email", "industry", "contact",
@@ -84,5 +99,9 @@ RECOGNIZER = Recognizer(
         "有限",
         "Acme Inc.",
         "北京某某科技有限公司的",  # trailing words
+        "有限责任公司",  # a legal form, not a name (公司类型 columns)
+        "股份有限公司",
+        "个人独资企业",
+        "外商独资企业",
     ),
 )  # fmt: skip

@@ -17,7 +17,15 @@ import re
 import polars as pl
 
 from recognizers import Recognizer
-from recognizers._common import HAN, alternation, evaluated_once, fullmatch_expr, fullmatcher, load_words
+from recognizers._common import (
+    HAN,
+    PINYIN_NEGATIVE_HEADERS,
+    alternation,
+    evaluated_once,
+    fullmatch_expr,
+    fullmatcher,
+    load_words,
+)
 
 SURNAMES = load_words("surnames.txt")
 COMPOUND_SURNAMES = tuple(s for s in SURNAMES if len(s) == 2)
@@ -29,9 +37,16 @@ _NOT_IN_GIVEN_NAME = (
     "省市区县镇乡村路街号室楼栋司局厂店]"
 )
 
+# Common words that begin with a surname character (单位 = 单 + 位, 家庭, 常住): values of 地址类型 or 关系 columns.
+NOT_A_NAME = (
+    "单位|家庭|家里|户籍|居住|常住|暂住|工作|办公|宿舍|门店|仓库|其他|未知|本人|配偶|父亲|母亲|子女|儿子|女儿|"
+    "朋友|同事|同学|亲属|经理|老师|医生|护士|师傅|先生|女士|小姐|老板|客户|用户|员工|会员|游客|司机|学生|"
+    "商户|个人|企业|公共|临时|长期|正常|有效|无效|通过|拒绝|成功|失败|全部|部分|高级|中级|初级|上级|下级"
+)
 _is_name = fullmatcher(PATTERN)
 _is_compound = fullmatcher(_COMPOUND_NAME)
 _bad_given = re.compile(_NOT_IN_GIVEN_NAME)
+_is_word = fullmatcher(NOT_A_NAME)
 
 
 def given_name(s: str) -> str:
@@ -40,13 +55,15 @@ def given_name(s: str) -> str:
 
 
 def validate(s: str) -> bool:
-    return _is_name(s) and _bad_given.search(given_name(s)) is None
+    return _is_name(s) and _bad_given.search(given_name(s)) is None and not _is_word(s)
 
 
 @evaluated_once
 def valid_expr(e: pl.Expr) -> pl.Expr:
     given = pl.when(fullmatch_expr(e, _COMPOUND_NAME)).then(e.str.slice(2)).otherwise(e.str.slice(1))
-    return (fullmatch_expr(e, PATTERN) & ~given.str.contains(_NOT_IN_GIVEN_NAME)).fill_null(False)
+    return (
+        fullmatch_expr(e, PATTERN) & ~given.str.contains(_NOT_IN_GIVEN_NAME) & ~fullmatch_expr(e, NOT_A_NAME)
+    ).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
@@ -64,7 +81,7 @@ RECOGNIZER = Recognizer(
         "cust_name", "client_name", "contact_name", "receiver", "recipient", "holder_name",
         "card_holder", "legal_representative", "patient_name", "employee_name", "student_name",
     ),
-    negative_headers=(
+    negative_headers=PINYIN_NEGATIVE_HEADERS + (
         "类型", "数量", "状态", "是否", "公司", "企业", "单位", "机构", "组织", "银行", "医院", "学校",
         "部门", "产品", "商品", "文件", "用户名", "昵称", "网名", "账号", "地名", "路名", "品牌", "项目",
         "店铺", "字段", "拼音", "英文", "type", "count", "status", "flag", "company", "corp", "enterprise",
@@ -91,6 +108,8 @@ RECOGNIZER = Recognizer(
         "欧阳娜娜娜",  # too long
         "某某某",  # no surname
         "张的",  # particle in the given name
+        "单位",  # a common word that begins with a surname character
+        "家庭",
         "王市区",
         "Zhang San",
         "张三1",

@@ -1,8 +1,9 @@
 """Dataset-level rules: the dataset's level, combinations that raise it, distinct persons and scale flags,
 minors, and candidate 重要数据 for human review.
 
-* Level: the highest field level (就高, GB/T 43697-2024 6.6 [M]), raised by one step (capped at the pack's
-  top level) for each combination rule the dataset meets.
+* Level: the highest field level (就高, GB/T 43697-2024 6.6 [M]), raised by one step for each combination
+  rule the dataset meets, at most to the highest level the pack gives any entity (so a finance pack's level 5,
+  重要数据-like, is never reached by combining fields).
 * Persons: counted by ID number, else by mobile number, over every valid value of every column decided
   as that entity (see ``screening.persons``: exact up to 200,000, then a HyperLogLog estimate).
 * Flags at 1万 persons with sensitive information, 10万, 100万 and 1000万 persons.
@@ -149,7 +150,10 @@ def assess(
             combos.append(
                 {"rule": combo.rule, "name": combo.name, "entities": met, "columns": columns, "basis": combo.basis}
             )
-    level = min(pack.max_level, field_max + len(combos))
+    # Combinations raise the level within the part of the scale the pack gives personal information: the top
+    # of a finance pack (JR/T 0197 level 5, 重要数据-like) is never reached by combining fields.
+    ceiling = max([r.level for r in pack.entities.values()] + [field_max])
+    level = min(ceiling, field_max + len(combos))
     sensitive_columns = [p.name for p, c in zip(profiles, classifications, strict=True) if c.sensitive]
     minors = sum(ev.minors for ev in evidence.values())
     minor_columns = [name for name, ev in evidence.items() if ev.minors]
@@ -183,8 +187,8 @@ def assess(
     return {
         "level": level,
         "field_max_level": field_max,
-        "basis": "就高: dataset level = highest field level, +1 per combination met, at most the pack's top level "
-        "(GB/T 43697-2024 6.6 [M])",
+        "basis": "就高: dataset level = highest field level, +1 per combination met, at most the highest entity "
+        "level of the pack (GB/T 43697-2024 6.6 [M])",
         "combinations": combos,
         "sensitive": has_sensitive,
         "persons": persons,

@@ -9,7 +9,17 @@ from screening.rules import EntityRule, RulePack
 def classify(profile: ColumnProfile, pack: RulePack) -> Classification:
     """Grade a column by its decided entity; a free-text column by the most severe entity found in it."""
     rule = _rule_for(profile, pack)
-    return Classification(rule.category, rule.level, rule.sensitive, rule.rule, rule.basis)
+    return Classification(
+        rule.category,
+        rule.level,
+        rule.sensitive,
+        rule.rule,
+        rule.basis,
+        cites=dict(rule.cites),
+        decided_by=rule.decided_by,
+        bases=tuple(b.as_dict() for b in rule.bases),
+        pfi_class=rule.pfi_class,
+    )
 
 
 def governing_entity(profile: ColumnProfile, pack: RulePack) -> str | None:

@@ -11,7 +11,10 @@ Per batch, two phases:
 * phase B counts per column (two threads): in priority order, the validator on the shaped cells that no
   higher-priority entity claimed (numpy over the Arrow buffer for the checksums). Counting is exclusive: a
   value that validates as an ID number is not also counted as a bank card or a credit code, and it is
-  never offered to their validators. A column whose batch holds something new takes the general path:
+  never offered to their validators. A value that counts only under a header naming its entity (an entity
+  with ``header_required``, a value matching ``header_only_pattern``) claims its cell only under such a
+  header; elsewhere it is counted but the entities after it still see it. A column whose batch holds
+  something new takes the general path:
   normalised (NFKC), every probe evaluated, the new ones become active.
 
 The first batch probes every pattern on its first ``FIRST_LOOK_CELLS`` cells to start the active set.
@@ -91,10 +94,15 @@ class ColumnEvidence:
     active: set[str] = field(default_factory=set)
     shaped: Counter[str] = field(default_factory=Counter)
     """Structured: cells whose whole value has the entity's shape (before validation)."""
+    open_shaped: Counter[str] = field(default_factory=Counter)
+    """Structured: shaped cells that no higher-priority entity had claimed (what the validator saw)."""
     valid: Counter[str] = field(default_factory=Counter)
     """Structured: cells whose whole value validates (exclusive by priority); free text: cells containing one."""
     matches: Counter[str] = field(default_factory=Counter)
     """Free text: validated matches in all cells."""
+    header_only: Counter[str] = field(default_factory=Counter)
+    """Structured: valid cells (included in ``valid``) that count only under a header naming the entity
+    (``Recognizer.header_only_pattern``)."""
     masked: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
     """Masked examples per entity (never raw)."""
@@ -142,6 +150,10 @@ class Detector:
         self.columns = columns
         self.ner_sample_cells = ner_sample
         self.evidence = {c: ColumnEvidence(c, active={p.key for p in self.probes}) for c in columns}
+        from screening.profile import header_names  # late: the profile stage builds on this module
+
+        self._named = {c: header_names(c, recognizers) for c in columns}
+        """Per column, the entities its header names (for the values that count only under such a header)."""
         self._all = {p.key for p in self.probes}
         self._in_phase_b: set[str] = set()
         """Entities whose expression validator failed in phase A: validated in phase B, contained."""
@@ -315,7 +327,9 @@ class Detector:
                 continue
             ev.shaped[p.rec.entity] += n_shaped
             todo = shaped.to_numpy() & ~claimed
-            if not todo.any():
+            n_open = int(todo.sum())
+            ev.open_shaped[p.rec.entity] += n_open
+            if not n_open:
                 continue
             if valid and p.key in valid:  # validated in phase A
                 todo &= valid[p.key].to_numpy()
@@ -324,7 +338,7 @@ class Detector:
                 if n_ok:
                     ev.valid[p.rec.entity] += n_ok
                     self._keep_examples(ev, p.rec, v.gather(idx[:EXAMPLES_PER_ENTITY]).str.strip_chars())
-                    claimed[idx] = True
+                    claimed[self._claiming(ev, p.rec, idx, v)] = True
                     if p.rec.entity in PERSON_KEYS:
                         self._count_persons(ev, p.rec.entity, v.gather(idx).str.strip_chars())
                 continue
@@ -335,9 +349,26 @@ class Detector:
             if n_ok:
                 ev.valid[p.rec.entity] += n_ok
                 self._keep_examples(ev, p.rec, cand.filter(ok))
-                claimed[idx[ok.to_numpy()]] = True
+                claimed[self._claiming(ev, p.rec, idx[ok.to_numpy()], v)] = True
                 if p.rec.entity in PERSON_KEYS:
                     self._count_persons(ev, p.rec.entity, cand.filter(ok))
+
+    def _claiming(self, ev: ColumnEvidence, rec: Recognizer, idx: np.ndarray, v: pl.Series) -> np.ndarray:
+        """Which of the validated cells ``idx`` of ``v`` the entity takes from the entities after it.
+
+        A value that counts only under a header naming its entity takes its cell only under such a header, so
+        that elsewhere the entities after it still see it: every value of an entity that needs its header
+        (``header_required``), and the values matching ``header_only_pattern`` (gender code ``1``, a bare
+        ``汉``), which are also counted in ``ev.header_only``."""
+        named = rec.entity in self._named.get(ev.name, ())
+        if rec.header_required:
+            return idx if named else idx[:0]
+        if rec.header_only_pattern is None or not len(idx):
+            return idx
+        values = v.gather(idx).str.strip_chars()
+        only = values.str.contains(f"^(?:{rec.header_only_pattern})$").fill_null(False).to_numpy()
+        ev.header_only[rec.entity] += int(only.sum())
+        return idx if named else idx[~only]
 
     def _count_persons(self, ev: ColumnEvidence, entity: str, values: pl.Series) -> None:
         """Distinct persons (hashes only) and, from ID numbers, persons under 14 on ``self.today``."""

@@ -51,6 +51,15 @@ class Classification:
     sensitive: bool
     rule: str
     basis: str
+    """One line: the standard and clause behind each of category, class, level and sensitive."""
+    cites: dict[str, str] = field(default_factory=dict)
+    """Aspect (category, class, level, sensitive) -> the standard and clause it rests on."""
+    decided_by: str | None = None
+    """The reading (standard and clause) or pack layer that decided where the standards disagree."""
+    bases: tuple[dict[str, Any], ...] = ()
+    """The standards' readings where they disagree: standard, clause, tag, sensitive, level, note."""
+    pfi_class: str | None = None
+    """Class of personal financial information (JR/T 0171-2020 C1/C2/C3), in packs that have classes."""
 
 
 @dataclass(frozen=True)

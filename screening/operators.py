@@ -1,21 +1,25 @@
 """Desensitisation operators: vectorised polars expressions for columns, scalar twins for free-text spans.
 
 Every operator has both forms and they agree (tests/test_operators.py): the column path never loops over
-cells in Python, except ``pseudonymize``, which hashes each *distinct* value of a batch once.
+cells in Python, except the keyed operators (``pseudonymize`` here, ``encrypt`` in ``screening.fpe``), which
+compute each *distinct* value of a batch once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from recognizers._common import alternation, load_words
 from screening.errors import ConfigError
 
 MASK_CHAR = "*"
@@ -23,12 +27,57 @@ _STARS = MASK_CHAR * 256
 GENERIC_MASK: dict[str, Any] = {"style": "head_tail", "keep_head": 1, "keep_tail": 1}
 KEY_ENV = "SCREENING_KEY"
 
+KEYED = ("pseudonymize", "encrypt")
+"""Operators that need ``SCREENING_KEY`` or ``--key-file``."""
+PARAMS: dict[str, tuple[str, ...]] = {
+    "mask": ("keep_head", "keep_tail", "mask_char", "bin", "scope"),
+    "redact": ("drop",),
+    "keep": (),
+    "pseudonymize": ("hash", "scope"),
+    "generalize": ("to", "width", "top", "bottom", "digits"),
+    "encrypt": ("scope",),
+}
+"""The parameters each operator takes (``scope: spans`` is set by the policy for free-text columns)."""
+GENERALIZE_TO = ("year", "month", "band", "province", "city", "district", "round")
+HASHES = ("sha256", "sm3")
+
+
+def check_params(operator: str, params: Mapping[str, Any], where: str = "") -> None:
+    """Raise ConfigError for a parameter the operator does not take or a value it cannot use."""
+    at = f"{where}: " if where else ""
+    for name, value in params.items():
+        if name not in PARAMS.get(operator, ()):
+            takes = ", ".join(PARAMS.get(operator, ())) or "none"
+            raise ConfigError(None, f"{at}{operator} takes no parameter {name!r} (parameters: {takes})")
+        ok = True
+        if name in ("keep_head", "keep_tail", "width", "digits"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= (1 if name == "width" else 0)
+        elif name in ("top", "bottom"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        elif name == "mask_char":
+            ok = isinstance(value, str) and len(value) == 1
+        elif name in ("bin", "drop"):
+            ok = isinstance(value, bool)
+        elif name == "to":
+            ok = value in GENERALIZE_TO
+        elif name == "hash":
+            ok = value in HASHES
+        elif name == "scope":
+            ok = value == "spans"
+        if not ok:
+            raise ConfigError(None, f"{at}{operator}: {name}={value!r} is not usable")
+    to = params.get("to")
+    if "width" in params and to != "band" or "digits" in params and to != "round":
+        raise ConfigError(None, f"{at}generalize: width goes with to=band, digits with to=round")
+    if ("top" in params or "bottom" in params) and to != "band":
+        raise ConfigError(None, f"{at}generalize: top and bottom go with to=band")
+    if params.get("hash") == "sm3":
+        _digest("sm3")
+
 
 @cache
 def compound_surnames() -> tuple[str, ...]:
     """Two-character surnames (欧阳, 司马 ...) from the PERSON recognizer's lexicon, longest first."""
-    from recognizers._common import load_words
-
     return tuple(sorted((w for w in load_words("surnames.txt") if len(w) >= 2), key=len, reverse=True))
 
 
@@ -57,7 +106,7 @@ def mask_value(value: str, spec: dict[str, Any] | None = None) -> str:
         return _ADDRESS_RE.sub(lambda m: m.group(1) + star * 4, value, count=1)
     if style == "email":
         local, at, domain = value.partition("@")
-        return (local[:1] + star * 3 + at + domain) if at else mask_value(value, GENERIC_MASK)
+        return (local[:1] + star * 3 + at + domain) if at else mask_value(value, {**GENERIC_MASK, "mask_char": star})
     if style == "ip":
         if ":" in value:
             return value.split(":", 1)[0] + (":" + star) * 7
@@ -100,16 +149,30 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
     return pl.concat_str([e.str.slice(0, h), stars(n - h - t), tail_part])
 
 
-# An address is cut after its district or county (区/县/旗) within its first 17 characters, else after its city
-# (市), else its province (省), else after two characters; something must follow the cut, and a value of two
-# characters or fewer is left as it is. Leftmost-first alternation gives that order in both regex engines.
-ADDRESS_KEEP = r"(?s)^([^区县旗]{1,16}[区县旗]|[^市]{1,12}市|[^省]{1,8}省|.{2}).+$"
+# Address levels, matched from the start of the value. A province (from the list of GB/T 2260 provincial
+# divisions, with its 省/市/自治区 suffix if written) may lead; then the district or county ends with 区/县/旗
+# within 16 characters (自治区 and 特别行政区 are provinces and 地区 a prefecture, not districts: the character
+# before 区 must not be 治, 政 or 地); the city is the first 市/盟/自治州/地区 within 12 characters, before any
+# district. Leftmost-first alternation and lazy repeats give the same captures in Python's re and in Rust's.
+_PROVINCE = f"{alternation(load_words('provinces.txt'))}(?:维吾尔自治区|壮族自治区|回族自治区|特别行政区|自治区|省|市)?"
+_DISTRICT = f"(?:{_PROVINCE})?(?:[^区县旗]{{0,15}}[^区县旗治政地]区|[^区县旗]{{1,16}}[县旗])"
+_CITY = f"(?:{_PROVINCE})?[^市盟区县旗]{{1,12}}?(?:市|盟|自治州|地区)"
+_PROVINCE_ANY = f"{_PROVINCE}|[^省]{{1,8}}省"
+# The mask cuts after the district or county, else the city, else the province, else two characters;
+# something must follow the cut, and a value of two characters or fewer is left as it is.
+ADDRESS_KEEP = f"(?s)^({_DISTRICT}|{_CITY}|[^省]{{1,8}}省|.{{2}}).+$"
 _ADDRESS_RE = re.compile(ADDRESS_KEEP)
+_ADDRESS_LEVEL = {
+    "district": f"^({_DISTRICT}|{_CITY}|{_PROVINCE_ANY})",
+    "city": f"^({_CITY}|{_PROVINCE_ANY})",
+    "province": f"^({_PROVINCE_ANY})",
+}
+_ADDRESS_LEVEL_RE = {k: re.compile(v) for k, v in _ADDRESS_LEVEL.items()}
 
 
 # ------------------------------------------------------------------------------------ pseudonymize
 def load_key(key_file: str | Path | None = None) -> bytes | None:
-    """The pseudonymisation key from ``--key-file`` or the ``SCREENING_KEY`` environment variable."""
+    """The key of the keyed operators from ``--key-file`` or the ``SCREENING_KEY`` environment variable."""
     if key_file is not None:
         try:
             key = Path(key_file).read_bytes().strip()
@@ -126,22 +189,104 @@ def load_key(key_file: str | Path | None = None) -> bytes | None:
     return None
 
 
-def pseudonym(value: str, key: bytes) -> str:
-    """Keyed HMAC-SHA256 token: same value + key -> same token; unreadable without the key."""
-    return "p_" + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+@cache
+def _digest(name: str) -> Any:
+    if name == "sha256":
+        return hashlib.sha256
+    try:
+        hashlib.new(name)
+    except ValueError:
+        raise ConfigError(
+            None, f"pseudonymize hash {name}: not provided by this Python's OpenSSL; use sha256"
+        ) from None
+    return name
 
 
-def pseudonymize_series(s: pl.Series, key: bytes) -> pl.Series:
+def pseudonym(value: str, key: bytes, hash: str = "sha256") -> str:
+    """Keyed HMAC token (SHA-256 or SM3): same value + key -> same token; unreadable without the key."""
+    return "p_" + hmac.new(key, value.encode("utf-8"), _digest(hash)).hexdigest()[:20]
+
+
+def pseudonymize_series(s: pl.Series, key: bytes, hash: str = "sha256") -> pl.Series:
     uniq = s.drop_nulls().unique()
-    tokens = pl.Series([pseudonym(v, key) for v in uniq.to_list()], dtype=pl.String)
+    tokens = pl.Series([pseudonym(v, key, hash) for v in uniq.to_list()], dtype=pl.String)
     return s.replace_strict(uniq, tokens, default=None, return_dtype=pl.String)
 
 
 # -------------------------------------------------------------------------------------- generalize
-def generalize_expr(e: pl.Expr, to: str = "year") -> pl.Expr:
-    """Dates (2001-02-03, 2001/2/3, 20010203, 2001年2月3日) -> year or year-month; others -> null."""
-    year = e.str.extract(r"^((?:19|20)[0-9]{2})", 1)
+_YEAR = r"^((?:19|20)[0-9]{2})"
+_MONTH = r"^(?:19|20)[0-9]{2}[-/.年]?([01]?[0-9])"
+_NUMBER = r"^(-?[0-9]+(?:\.[0-9]+)?)"
+_FULL_DIGITS = [chr(0xFF10 + i) for i in range(10)]
+_HALF_DIGITS = [str(i) for i in range(10)]
+_TO_HALF = str.maketrans(dict(zip(_FULL_DIGITS, _HALF_DIGITS, strict=True)))
+_BAND_LIMIT = 1e15  # integers beyond 2**53 lose exactness in floats; such "ages" are not generalised
+
+
+def _round_pattern(digits: int) -> tuple[str, str]:
+    """Regex + replacement that cut every decimal number to ``digits`` decimals (the grid cell it lies in)."""
+    return (rf"([0-9]+\.[0-9]{{{digits}}})[0-9]+", "1") if digits else (r"([0-9]+)\.[0-9]+", "1")
+
+
+def generalize_expr(e: pl.Expr, to: str = "year", **params: Any) -> pl.Expr:
+    """Dates -> year or year-month; numbers -> bands; addresses -> province/city/district; decimals -> cut.
+
+    Values that do not have the shape become null (``round`` leaves them as they are)."""
+    if to in ("year", "month", "band"):
+        e = e.str.replace_many(_FULL_DIGITS, _HALF_DIGITS)
+    if to in _ADDRESS_LEVEL:
+        return e.str.extract(_ADDRESS_LEVEL[to], 1)
+    if to == "round":
+        pattern, group = _round_pattern(int(params.get("digits", 2)))
+        return e.str.replace_all(pattern, "${" + group + "}")
+    if to == "band":
+        width = int(params.get("width", 10))
+        x = e.str.replace_all(",", "", literal=True).str.extract(_NUMBER, 1).cast(pl.Float64, strict=False)
+        x = pl.when(x.abs() < _BAND_LIMIT).then(x)
+        lo = ((x / width).floor() * width).cast(pl.Int64)
+        out = pl.concat_str([lo.cast(pl.String), pl.lit("-"), (lo + width - 1).cast(pl.String)])
+        if "top" in params:
+            out = pl.when(x >= params["top"]).then(pl.lit(f"{_num(params['top'])}+")).otherwise(out)
+        if "bottom" in params:
+            out = pl.when(x < params["bottom"]).then(pl.lit(f"<{_num(params['bottom'])}")).otherwise(out)
+        return out
+    year = e.str.extract(_YEAR, 1)
     if to == "year":
         return year
-    month = e.str.extract(r"^(?:19|20)[0-9]{2}[-/.年]?([01]?[0-9])", 1).str.zfill(2)
+    month = e.str.extract(_MONTH, 1).str.zfill(2)
     return pl.when(month.is_not_null()).then(pl.concat_str([year, pl.lit("-"), month])).otherwise(year)
+
+
+def generalize_value(value: str | None, to: str = "year", **params: Any) -> str | None:
+    """The scalar twin of :func:`generalize_expr`."""
+    if value is None:
+        return None
+    if to in ("year", "month", "band"):
+        value = value.translate(_TO_HALF)
+    if to in _ADDRESS_LEVEL_RE:
+        m = _ADDRESS_LEVEL_RE[to].match(value)
+        return m.group(1) if m else None
+    if to == "round":
+        pattern, group = _round_pattern(int(params.get("digits", 2)))
+        return re.sub(pattern, "\\" + group, value)
+    if to == "band":
+        width = int(params.get("width", 10))
+        m = re.match(_NUMBER, value.replace(",", ""))
+        x = float(m.group(1)) if m else None
+        if x is None or not abs(x) < _BAND_LIMIT:
+            return None
+        if "bottom" in params and x < params["bottom"]:
+            return f"<{_num(params['bottom'])}"
+        if "top" in params and x >= params["top"]:
+            return f"{_num(params['top'])}+"
+        lo = math.floor(x / width) * width
+        return f"{lo}-{lo + width - 1}"
+    y = re.match(_YEAR, value)
+    if y is None or to == "year":
+        return y.group(1) if y else None
+    m = re.match(_MONTH, value)
+    return f"{y.group(1)}-{m.group(1).zfill(2)}" if m else y.group(1)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

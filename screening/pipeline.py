@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import time
@@ -16,15 +17,23 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from recognizers import all_recognizers, by_entity
+from recognizers import Recognizer, all_recognizers, by_entity
 from screening import io
 from screening.assessment import assess
 from screening.classify import classify
 from screening.detect import EXAMPLES_PER_ENTITY, NER_SAMPLE_CELLS, Detector, normalised
 from screening.errors import ConfigError, InputError, OutputError
 from screening.model import Action, Classification, ColumnProfile, DatasetInfo
-from screening.operators import GENERIC_MASK, generalize_expr, mask_expr, mask_value, pseudonymize_series
-from screening.policy import choose_action
+from screening.operators import (
+    GENERIC_MASK,
+    KEYED,
+    generalize_expr,
+    mask_expr,
+    mask_value,
+    pseudonym,
+    pseudonymize_series,
+)
+from screening.policy import SPAN_OPERATORS, choose_action
 from screening.profile import decide
 from screening.report import build_report, column_entry
 from screening.risk import K_THRESHOLD, GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
@@ -104,12 +113,12 @@ def screen(path: Path, opts: Options) -> Screening:
     """Pass 1: every row of every column through the detectors; one decision per column."""
     t0 = time.perf_counter()
     info = io.open_source(path, encoding=opts.encoding)
-    recs = all_recognizers()
+    recs = with_pack_headers(all_recognizers(), opts.pack)
     today = opts.today or dt.date.today()
     detector = Detector(info.columns, recs, ner_sample=opts.ner_sample, today=today)
     rows = 0
-    # jieba is pure Python: in a thread it would hold the GIL against the column threads, so the name
-    # sample runs in a process of its own (forked on Linux, so it starts at once).
+    # The NER model holds the GIL for much of its work: in a thread it would slow the column threads, so the
+    # name sample runs in a process of its own (forked on Linux, so it starts at once).
     with ThreadPoolExecutor(max_workers=1) as pool, _ner_pool() as ner_pool:
         sha: Future[str] = pool.submit(io.sha256_file, path)
         ner: dict[str, Future[tuple[Counter[str], list[tuple[str, str]]]]] = {}
@@ -130,7 +139,7 @@ def screen(path: Path, opts: Options) -> Screening:
                 and opts.ner_sample
                 and any(ev.mode == "free_text" for ev in detector.evidence.values())
             ):
-                # Let the name worker load jieba while the rest of the file is screened.
+                # Let the name worker load the NER model while the rest of the file is screened.
                 ner_pool.submit(_ner_warm_up)
             submit_samples(final=False)
         submit_samples(final=True)
@@ -150,6 +159,16 @@ def screen(path: Path, opts: Options) -> Screening:
     actions = [choose_action(p, c, opts.pack, opts.overrides) for p, c in zip(profiles, classes, strict=True)]
     assessment = assess(profiles, classes, detector.evidence, opts.pack, rows, today)
     return Screening(info, rows, digest, profiles, classes, actions, time.perf_counter() - t0, assessment)
+
+
+def with_pack_headers(recs: tuple[Recognizer, ...], pack: RulePack) -> tuple[Recognizer, ...]:
+    """The recognizers with the header words a rule pack adds (``headers:`` in a pack layer)."""
+    if not pack.extra_headers:
+        return recs
+    return tuple(
+        dataclasses.replace(r, headers=r.headers + tuple(w.lower() for w in pack.extra_headers.get(r.entity, ())))
+        for r in recs
+    )
 
 
 def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
@@ -207,27 +226,27 @@ def _ner_pool() -> Iterator[Executor]:
 
 
 def _ner_warm_up() -> None:
-    from screening.ner import default_ner, jieba_tokens
+    from screening.ner_model import find_entities
 
-    default_ner()
-    jieba_tokens("预热")
+    find_entities(["预热"])  # loads the model (spaCy import, weights) while the file is being read
 
 
 def _ner_counts(sample: list[str]) -> tuple[Counter[str], list[tuple[str, str]]]:
     """Cells of the sample containing each model-based entity, and masked examples of them.
 
-    The jieba rules alone (``screening.ner``), without Presidio: the same rules ``run`` applies through
-    Presidio, minus seconds of start-up; identifiers are counted over every row by the column path."""
-    from screening.ner import find_names as find_entities
+    The NER model and its rules alone (``screening.ner_model``), without Presidio: the same spans ``run`` finds
+    through Presidio, minus its start-up; identifiers are counted over every row by the column path. A bare
+    place name (北京) is not counted as an address: only CN_ADDRESS spans with address detail are."""
+    from screening.ner_model import ADDRESS_MIN_SCORE, find_entities
 
     vocab = {r.entity: r for r in all_recognizers() if r.kind == "vocabulary"}
     counts: Counter[str] = Counter()
     examples: list[tuple[str, str]] = []
     for text, spans in zip(sample, find_entities(sample), strict=True):
-        kinds = {s.entity for s in spans if s.entity in vocab}
-        counts.update(kinds)
-        for s in spans:
-            if s.entity in vocab and sum(1 for e, _ in examples if e == s.entity) < EXAMPLES_PER_ENTITY:
+        kept = [s for s in spans if s.entity in vocab and (s.entity != "CN_ADDRESS" or s.score >= ADDRESS_MIN_SCORE)]
+        counts.update({s.entity for s in kept})
+        for s in kept:
+            if sum(1 for e, _ in examples if e == s.entity) < EXAMPLES_PER_ENTITY:
                 examples.append((s.entity, mask_value(text[s.start : s.end], vocab[s.entity].mask)))
     return counts, examples
 
@@ -251,13 +270,22 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     data_path, report_stem = output_paths(path, root, out_dir, fmt)
     if data_path.resolve() == path.resolve():
         raise OutputError(data_path, "the output would overwrite the input; choose another --out folder")
-    if any(a.operator == "pseudonymize" for a in s.actions) and opts.key is None:
-        raise ConfigError(None, "pseudonymize needs a key: set SCREENING_KEY or pass --key-file")
+    keyed = [f"{p.name} ({a.operator})" for p, a in zip(s.profiles, s.actions, strict=True) if a.operator in KEYED]
+    if keyed and opts.key is None:
+        raise ConfigError(None, f"{', '.join(keyed)} needs a key: set SCREENING_KEY or pass --key-file")
     data_path.parent.mkdir(parents=True, exist_ok=True)
     plan = [_Step(p.name, a, p) for p, a in zip(s.profiles, s.actions, strict=True)]
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
     source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
-    changed = tuple(st.name for st in plan if st.action.operator != "keep")
+    # encrypt keeps the format on purpose (a phone stays a valid phone number): the verifier cannot tell its
+    # output from raw values, so those columns are not re-scanned; nor are the columns redact drops.
+    changed = tuple(
+        st.name
+        for st in plan
+        if st.action.operator != "keep"
+        and not (st.action.operator == "encrypt" and st.profile.kind != "free_text")
+        and not (st.action.operator == "redact" and st.action.params.get("drop"))
+    )
     # The verifier looks for raw identifiers only (see _residual): names and places are not re-estimated.
     verifier = Detector(changed, tuple(r for r in all_recognizers() if r.kind == "identifier"), ner_sample=0)
 
@@ -363,7 +391,9 @@ def _mask_spec(entity: str | None, params: dict[str, Any]) -> dict[str, Any]:
     recs = by_entity()
     base = dict(recs[entity].mask) if entity in recs else dict(GENERIC_MASK)
     extra = {k: v for k, v in params.items() if k in ("keep_head", "keep_tail", "mask_char")}
-    if extra and base.get("style") != "head_tail":
+    if params.get("bin") and entity in (None, "CN_BANK_CARD", "BANK_ACCOUNT"):  # BIN + last 4 (PCI DSS)
+        extra = {"keep_head": 6, "keep_tail": 4, **extra}
+    if extra.keys() - {"mask_char"} and base.get("style") != "head_tail":
         base = {"style": "head_tail", **{k: v for k, v in base.items() if k != "style"}}
     return {**base, **extra}
 
@@ -374,7 +404,8 @@ def _structured_expr(step: _Step) -> pl.Expr:
     if a.operator == "redact":
         return pl.lit(None, dtype=pl.String).alias(step.name)
     if a.operator == "generalize":
-        return generalize_expr(v, a.params.get("to", "year")).alias(step.name)
+        params = {k: x for k, x in a.params.items() if k != "to"}
+        return generalize_expr(v, a.params.get("to", "year"), **params).alias(step.name)
     # mask: each cell after the convention of the entity it validates as (a mixed column has several)
     recs = by_entity()
     members = [e for e in p.entities if e in recs]
@@ -393,33 +424,53 @@ def _structured_expr(step: _Step) -> pl.Expr:
 
 
 def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
+    """One batch through every column's operator; ``redact`` with ``drop`` leaves the column out."""
+    steps = [st for st in plan if not (st.action.operator == "redact" and st.action.params.get("drop"))]
+    spans = {st.name for st in steps if st.action.operator in SPAN_OPERATORS and st.profile.kind == "free_text"}
     exprs: list[pl.Expr] = []
-    for step in plan:
+    for step in steps:
         op = step.action.operator
-        if op == "keep" or (op == "mask" and step.profile.kind == "free_text") or op == "pseudonymize":
+        if op == "keep" or op in KEYED or step.name in spans:
             exprs.append(pl.col(step.name))
         else:
             exprs.append(_structured_expr(step))
     out = df.select(exprs)
-    for step in plan:
-        op = step.action.operator
-        if op == "pseudonymize":
+    for step in steps:
+        op, params = step.action.operator, step.action.params
+        if step.name in spans:
+            texts = out.get_column(step.name).to_list()
+            out = out.with_columns(pl.Series(step.name, _mask_free_text(texts, opts, op, params), dtype=pl.String))
+        elif op in KEYED:
             assert opts.key is not None
             s = out.get_column(step.name).str.strip_chars()
-            out = out.with_columns(pseudonymize_series(s, opts.key).alias(step.name))
-        elif op == "mask" and step.profile.kind == "free_text":
-            out = out.with_columns(
-                pl.Series(step.name, _mask_free_text(out.get_column(step.name).to_list(), opts), dtype=pl.String)
-            )
+            if op == "pseudonymize":
+                out = out.with_columns(pseudonymize_series(s, opts.key, params.get("hash", "sha256")).alias(step.name))
+            else:
+                from screening.fpe import encrypt_series  # ff3 and cryptography load only when used
+
+                out = out.with_columns(encrypt_series(s, opts.key).alias(step.name))
     return out
 
 
-def _mask_free_text(texts: list[str | None], opts: Options) -> list[str | None]:
-    """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask."""
+def _mask_free_text(
+    texts: list[str | None], opts: Options, operator: str = "mask", params: dict[str, Any] | None = None
+) -> list[str | None]:
+    """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask, or with a keyed
+    pseudonym, or with an ``encrypt`` token (``e_…``, which ``screening reveal`` finds in the text again)."""
     from screening.freetext import anonymize_text, find_entities_parallel
 
+    recs = by_entity()
+    replace: Callable[[str], str] | None = None
+    if operator == "pseudonymize":
+        assert opts.key is not None
+        replace = functools.partial(pseudonym, key=opts.key, hash=(params or {}).get("hash", "sha256"))
+    elif operator == "encrypt":
+        from screening.fpe import cipher_for
+
+        assert opts.key is not None
+        replace = cipher_for(opts.key).token
     ops: dict[str, Callable[[str], str]] = {
-        e: functools.partial(mask_value, spec=r.mask) for e, r in by_entity().items()
+        e: replace or functools.partial(mask_value, spec=r.mask) for e, r in recs.items()
     }
     spans = find_entities_parallel(texts, workers=opts.workers)
     return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
@@ -445,3 +496,23 @@ def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
         if raw:
             left.append({"name": profile.name, "entities": raw})
     return {"clean": not left, "columns": left}
+
+
+# ------------------------------------------------------------------------ after run: registration, manifest
+def after_run(report: dict[str, Any], opts: Options, name: str | None = None) -> dict[str, Any]:
+    """Add the registration prefill (``screening.registration``) to a run's report: one more streamed pass over
+    the input for field types and the date columns' time range, and the first rows of the desensitised sample."""
+    from screening.registration import measure, prefill, sample_rows
+
+    report["registration"] = prefill(report, measure(report, opts.batch_rows), name, sample_rows(report))
+    return report
+
+
+def write_manifest(report: dict[str, Any], report_files: Sequence[Path], path: Path) -> dict[str, Any]:
+    """Write the evidence manifest (``screening.manifest``) of a run once its reports are written."""
+    from screening import manifest
+
+    data = manifest.for_run(report, report_files, path)
+    with io.atomic_output(path) as tmp:
+        tmp.write_text(manifest.to_json(data), encoding="utf-8")
+    return data

@@ -5,17 +5,22 @@ The decision, in order (shares are of the column's non-empty cells, counted excl
 1. no non-empty cell -> ``empty``;
 2. a free-text column -> ``free_text``, reporting the entities found inside its cells;
 3. an entity is a *member* of the column when at least ``MIXED_MEMBER`` of the cells validate as it and,
-   for checksummed entities, at least ``VALID_RATIO`` of the cells shaped like it validate (random digits
+   for checksummed entities, at least ``VALID_RATIO`` of the cells shaped like it (and not already claimed by
+   a higher-priority entity) validate (random digits
    pass a MOD 11-2 or Luhn check about one time in ten, so order numbers stay quiet);
 4. the top member decides when its share reaches ``VALUE_DECISIVE``, or ``HEADER_SUPPORTED`` when the
    header names the same entity; several members that together reach ``VALUE_DECISIVE`` make a mixed
    column, which reports each type with its count;
-   an entity that needs its header (``Recognizer.header_required``: dates of birth, bank accounts, gender
-   codes) is a member only when the header names it;
-5. a header naming a weakly-gated entity (a card number) decides when ``SHAPE_DECISIVE`` of the cells
-   have its shape, even if fewer pass the checksum;
+   an entity that needs its header (``Recognizer.header_required``: dates of birth, bank accounts) is a
+   member only when the header names it, and the generic values of a value-decided entity
+   (``Recognizer.header_only_pattern``: gender codes 1/2, a bare 汉, ICD-10 codes) count only then; for both,
+   the header names the entity when one of its own header words is in it, even if another entity's word
+   wins the header (银行账号 names a card and an account alike: the values tell which);
+5. a header naming a weakly-gated entity (a card number; a latitude or longitude, whose single numbers
+   have the shape of a coordinate but validate only as a pair) decides when ``SHAPE_DECISIVE`` of the
+   cells have its shape, even if fewer pass the check;
 6. cells already masked (``138****5678``) decide when they reach ``VALUE_DECISIVE``, and are reported as
-   masked;
+   masked (an entity that needs its header, or whose mask keeps no character, only under its header);
 7. members below the thresholds still name the column, at a low confidence, so that sparse sensitive
    values are not lost;
 8. a header alone names the entity at a low confidence, and the reason says that values disagree.
@@ -36,8 +41,12 @@ HEADER_SUPPORTED = 0.30
 SHAPE_DECISIVE = 0.60
 MIXED_MEMBER = 0.05
 VALID_RATIO = 0.50
-WEAK_GATE = frozenset({"CN_BANK_CARD"})
-"""Entities whose checksum is evidence, not a gate, when the header names them (legacy cards fail Luhn)."""
+WEAK_GATE = {
+    "CN_BANK_CARD": "pass its checksum",
+    "GEO_COORDINATE": "are whole latitude/longitude pairs",
+}
+"""Entities whose check is evidence, not a gate, when the header names them (legacy cards fail Luhn; a 纬度
+column holds single numbers, valid only as pairs), with what passing the check means in the reason."""
 
 
 # ------------------------------------------------------------------------------------------ header
@@ -76,6 +85,25 @@ def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | Non
     return best[2] if best else None
 
 
+def header_names(header: str, recognizers: tuple[Recognizer, ...]) -> set[str]:
+    """The entities the header names: the header's entity, and each entity whose values need the header
+    (``header_required``, ``header_only_pattern``) when one of its own header words is in it, though another
+    entity's word wins the header (银行账号 names a card and an account alike: the values tell which)."""
+    best = header_entity(header, recognizers)
+    return {r.entity for r in recognizers if r.entity == best or (_header_gated(r) and header_matches(r, header))}
+
+
+def _header_gated(rec: Recognizer) -> bool:
+    """Some of the entity's values count only under a header that names it."""
+    return rec.header_required or rec.header_only_pattern is not None
+
+
+def _mask_keeps_nothing(rec: Recognizer) -> bool:
+    """The entity's masked values are mask characters only (男 -> ``*``): they do not say what they were."""
+    m = rec.mask
+    return m.get("style", "head_tail") == "head_tail" and not m.get("keep_head", 1) and not m.get("keep_tail", 1)
+
+
 # ---------------------------------------------------------------------------------------- decision
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
@@ -93,7 +121,12 @@ def decide(
         "header_entity": header,
         "errors": tuple(ev.errors.values()),
     }
-    masked = {e: n for e, n in ev.masked.items() if n}
+    named = header_names(ev.name, recognizers)
+    masked = {
+        e: n
+        for e, n in ev.masked.items()
+        if n and (e in named or not (recs[e].header_required or _mask_keeps_nothing(recs[e])))
+    }
 
     if ev.non_null == 0:
         why = "no non-empty values" + (f"; the header suggests {header}" if header else "")
@@ -103,12 +136,17 @@ def decide(
     if ev.mode == "free_text":
         return _free_text(ev, header, ner_counts or {}, base)
 
-    shares = {e: n / nn for e, n in ev.valid.items() if n and (header == e or not recs[e].header_required)}
+    # Without the header, an entity that needs it counts nothing, and the header-only values count for none.
+    unnamed = {
+        e: n if recs[e].header_required else ev.header_only.get(e, 0) for e, n in ev.valid.items() if e not in named
+    }
+    counted = {e: n - unnamed.get(e, 0) for e, n in ev.valid.items() if n > unnamed.get(e, 0)}
+    shares = {e: n / nn for e, n in counted.items()}
     members: dict[str, int] = {}
-    for e, n in ev.valid.items():
-        if recs[e].header_required and header != e:
-            continue  # values alone are no evidence for it (see Recognizer.header_required)
-        shaped = ev.shaped.get(e, 0)
+    for e, n in counted.items():
+        # the validity ratio is over the cells the validator saw: an ID number claimed first is not a card
+        # that failed its Luhn check
+        shaped = ev.open_shaped.get(e, ev.shaped.get(e, 0)) - unnamed.get(e, 0)
         checksummed = recs[e].validate is not None
         if n and n / nn >= MIXED_MEMBER and (not checksummed or n / max(shaped, 1) >= VALID_RATIO):
             members[e] = n
@@ -116,7 +154,7 @@ def decide(
     top = max(members, key=lambda e: members[e]) if members else None
     agree = (
         "; the header agrees"
-        if header and header == top
+        if top is not None and top in named
         else (f"; the header suggests {header}, the values disagree" if header and top else "")
     )
 
@@ -141,9 +179,9 @@ def decide(
 
     if top is not None:
         s = shares[top]
-        boost = 0.1 if header == top else (-0.1 if header else 0.0)
+        boost = 0.1 if top in named else (-0.1 if header else 0.0)
         strength = 0.5 if recs[top].validate is not None else 0.4
-        if s >= VALUE_DECISIVE or (header == top and s >= HEADER_SUPPORTED):
+        if s >= VALUE_DECISIVE or (top in named and s >= HEADER_SUPPORTED):
             reason = f"{_pct(s)} of {nn} non-empty values are {valid_word(top)}{agree}"
             if len(members) > 1:
                 reason += "; also " + ", ".join(f"{e} ({members[e]})" for e in members if e != top)
@@ -169,11 +207,11 @@ def decide(
             {header: shaped},
             0.6 + 0.3 * valid / shaped,
             f"the header names {header}; {_pct(shaped / nn)} of {nn} values have its shape and "
-            f"{_pct(valid / shaped)} of those pass its checksum",
+            f"{_pct(valid / shaped)} of those {WEAK_GATE[header]}",
         )
 
     if masked:
-        m_top = max(masked, key=lambda e: masked[e])
+        m_top = max(masked, key=lambda e: (masked[e], e == header))  # the header breaks a tie
         if masked[m_top] / nn >= VALUE_DECISIVE:
             return profile(
                 m_top,

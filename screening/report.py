@@ -31,6 +31,10 @@ def column_entry(p: ColumnProfile, c: Classification, a: Action | None) -> dict[
         "sensitive": c.sensitive,
         "rule": c.rule,
         "basis": c.basis,
+        "cites": dict(c.cites),
+        "decided_by": c.decided_by,
+        "bases": list(c.bases),
+        "class": c.pfi_class,
         "action": a.as_dict() if a is not None else None,
         "non_null": p.non_null,
         "header_entity": p.header_entity,
@@ -71,7 +75,15 @@ def build_report(
             "sha256": sha256,
             "notes": list(info.notes),
         },
-        "rules": {"name": pack.name, "version": pack.version, "sha256": pack.sha256, "source": pack.source},
+        "rules": {
+            "name": pack.name,
+            "version": pack.version,
+            "title": pack.title,
+            "sha256": pack.sha256,
+            "source": pack.source,
+            "levels": {str(k): v for k, v in sorted(pack.levels.items())},
+            "layers": [layer.as_dict() for layer in pack.layers],
+        },
         "columns": columns,
         "assessment": assessment,
         "summary": {
@@ -209,6 +221,10 @@ def to_markdown(report: dict[str, Any]) -> str:
         sm = report["sample"]
         lines.append(f"- Registration sample: `{sm['path']}` ({sm['rows']} rows, {sm['mode']})")
     lines += _risk_lines(report.get("risk"))
+    # reports and CI: the registration prefill (screening/render/markdown.py)
+    from screening.render.markdown import registration_lines
+
+    lines += registration_lines(report)
     return "\n".join(lines) + "\n"
 
 

@@ -68,6 +68,33 @@ def test_level_is_capped_at_the_packs_top_level() -> None:
     assert a["level"] == PACK.max_level == 4
 
 
+def test_combinations_never_reach_the_finance_packs_top_level() -> None:
+    finance = load_pack("finance")
+    entities = {"姓名": "PERSON", "身份证": "CN_ID_CARD", "手机": "CN_PHONE", "地址": "CN_ADDRESS"}
+    profiles = [profile(n, e) for n, e in entities.items()]
+    rules = [finance.entities[e] for e in entities.values()]
+    classes = [Classification(r.category, r.level, r.sensitive, r.rule, r.basis) for r in rules]
+    a = assess(profiles, classes, {n: ColumnEvidence(n) for n in entities}, finance, 10, TODAY)
+    assert finance.max_level == 5 and len(a["combinations"]) == 2
+    assert a["level"] == max(r.level for r in finance.entities.values()) < 5
+
+
+def test_header_words_from_a_pack_layer_name_the_column(tmp_path: Path) -> None:
+    pack = tmp_path / "acme.yaml"
+    pack.write_text(
+        'name: acme\nversion: "1.0"\nextends: default\nheaders: {CN_PHONE: [kehuhaoma]}\n', encoding="utf-8"
+    )
+    rng = random.Random(9)
+    path = tmp_path / "t.csv"
+    # a few phones among other digits: below the value-only threshold, decided with the header's support
+    values = [synthetic.phone(rng) for _ in range(40)] + [str(rng.randrange(10**5, 10**6)) for _ in range(60)]
+    pl.DataFrame({"kehuhaoma": values}).write_csv(path)
+    plain = scan_file(path, Options(ner_sample=0))["columns"][0]
+    layered = scan_file(path, Options(pack=load_pack(pack), ner_sample=0))["columns"][0]
+    assert plain["header_entity"] is None and layered["header_entity"] == "CN_PHONE"
+    assert layered["entity"] == "CN_PHONE" and "header agrees" in layered["reason"]
+
+
 def test_precise_location_of_identified_persons_is_a_trajectory() -> None:
     a = run_assess({"经纬度": "GEO_COORDINATE", "金额": None})
     assert a["combinations"] == []

@@ -23,7 +23,8 @@ RECS = all_recognizers()
 ENTITIES = {
     "CN_ID_CARD", "CN_PHONE", "CN_LANDLINE", "CN_BANK_CARD", "CN_USCC", "CN_ORG_CODE", "CN_PASSPORT",
     "CN_LICENSE_PLATE", "CN_VIN", "EMAIL_ADDRESS", "IP_ADDRESS", "MAC_ADDRESS", "IMEI", "PERSON",
-    "CN_ADDRESS", "ORGANIZATION",
+    "CN_ADDRESS", "ORGANIZATION", "CN_HK_MACAO_PERMIT", "CN_TAIWAN_PERMIT", "GEO_COORDINATE",
+    "GENDER", "ETHNICITY", "RELIGION", "MARITAL_STATUS", "HEALTH", "DATE_OF_BIRTH", "BANK_ACCOUNT",
 }  # fmt: skip
 MASK_STYLES = {"head_tail", "name", "address", "email", "ip"}
 
@@ -426,11 +427,21 @@ MASKED = {
     "IMEI": ["8612*******0127"],
     "MAC_ADDRESS": ["00:1A:2B:**:**:**", "00:1A:2B*********", "001a.2b3******"],
     "CN_PASSPORT": ["E*****678"],
+    "CN_HK_MACAO_PERMIT": ["C*****678", "H*******801", "CA*****67"],
+    "CN_TAIWAN_PERMIT": ["12****78", "12******01", "1*******01(B)"],
+    "GEO_COORDINATE": ["30.27***************", "120.1*****", "30.27****,120.15****", "-33.8*****", "N30.2****"],
     "CN_LICENSE_PLATE": ["苏D4***0", "陕A1****D"],
     "EMAIL_ADDRESS": ["z*********@example.com"],
     "IP_ADDRESS": ["192.*.*.*", "2001:*:*:*:*:*:*:*"],
     "PERSON": ["张*", "欧阳**"],
     "CN_ADDRESS": ["北京市海淀区马********"],
+    "GENDER": ["*", "**"],
+    "ETHNICITY": ["**", "****"],
+    "RELIGION": ["**", "****"],
+    "MARITAL_STATUS": ["**"],
+    "HEALTH": ["***", "*****"],
+    "DATE_OF_BIRTH": ["1990******", "1990-**-**", "1990年**月**日", "1990-03-**"],
+    "BANK_ACCOUNT": ["****************3456", "1100************3456", "******************* 345"],
     "ORGANIZATION": ["北京****有限公司"],
 }
 

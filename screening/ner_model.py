@@ -1,0 +1,349 @@
+"""The trained free-text NER model (PERSON, CN_ADDRESS, ORGANIZATION) and the rules around it.
+
+The model (``screening/models/zh_pii_ner``, trained by ``training/train_ner.py`` on public Chinese NER corpora)
+is a blank ``zh`` spaCy pipeline with the per-character segmenter, a hash-embedding CNN and a transition-based
+NER: no jieba, no download, CPU only. :func:`load` reads it from package data once per process.
+
+CN_ADDRESS covers place names as well as postal addresses: the corpora label 北京 and 浙江省杭州市西湖区文三路90号
+alike. A span with address detail (road, house number, room, village group) scores higher than a bare place
+name (:data:`SCORES`), which is how callers tell them apart.
+
+Rules where the model is weak (:class:`ModelNer`, each can be switched off for the evaluation):
+
+* ``person``: a span the model calls a name is kept only if it looks like one: not a single character, no
+  particle or address/organisation character in a Chinese given name (the PERSON recognizer's validator), a
+  trailing particle (张伟说) cut off;
+* ``address``: a place name followed by road or house-number detail is extended over it, adjacent place
+  spans merge when detail follows (北京市 + 朝阳区 + 建国路88号), and an address the model missed is taken from
+  the CN_ADDRESS recognizer's gazetteer pattern (provinces, division suffixes, detail words);
+* ``organization``: a span followed by an organisation word (有限公司, 集团, 银行, 医院, 大学, 局, 委员会 …) is
+  extended to it and becomes an organisation, and a name ending in such a word that the model missed is taken
+  from the left of the word up to the nearest particle or punctuation.
+
+Identifiers (phone, ID and card numbers, e-mail) are found by the pattern recognizers in ``screening.freetext``,
+which take precedence over these spans there.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from screening.model import Span
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+MODEL_PACKAGE = "screening.models"
+MODEL_NAME = "zh_pii_ner"
+MODEL_DIR = Path(__file__).resolve().parent / "models" / MODEL_NAME
+"""Where training installs the model in the source tree; :func:`model_path` is what loading uses."""
+LABELS = ("PERSON", "CN_ADDRESS", "ORGANIZATION")
+RULES = ("person", "address", "organization")
+BATCH_SIZE = 256
+"""Texts per ``nlp.pipe`` batch."""
+
+# Full-width ASCII (１３８, ＡＢＣ) to ASCII: the same length, so offsets found on the folded text are offsets
+# on the original. Training folds its corpora the same way.
+FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+SCORES = {
+    "PERSON": 0.85,
+    "ORGANIZATION": 0.85,
+    "CN_ADDRESS": 0.85,  # with address detail (路, 号, 室, 村, 组 ...)
+    "PLACE": 0.5,  # a bare place name (北京, 浙江省杭州市)
+    "RULE": 0.6,  # found by a rule where the model found nothing
+}
+ADDRESS_MIN_SCORE = 0.6
+"""Scores from this one up are addresses proper; below are bare place names."""
+
+_lock = threading.RLock()
+_nlp: Language | None = None
+
+
+def model_path() -> Path:
+    """The model folder inside the installed package."""
+    return Path(str(resources.files(MODEL_PACKAGE).joinpath(MODEL_NAME)))
+
+
+def load() -> Language:
+    """The NER pipeline, loaded once per process (thread-safe), on the CPU."""
+    global _nlp
+    if _nlp is None:
+        with _lock:
+            if _nlp is None:
+                import spacy
+
+                spacy.require_cpu()
+                _nlp = spacy.load(model_path())
+    return _nlp
+
+
+# -- lexicons from the recognizers -------------------------------------------------------------------------
+
+
+@cache
+def _lexicons() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """(surnames, address division suffixes, organisation suffixes), from recognizers/ when present."""
+    from screening.ner import surnames
+
+    try:
+        from recognizers import cn_address, organization
+
+        divisions: tuple[str, ...] = tuple(cn_address.DIVISION_SUFFIXES)
+        org_suffixes: tuple[str, ...] = tuple(organization.SUFFIXES)
+    except ImportError:  # pragma: no cover - the recognizers ship with the package
+        divisions = ("省", "市", "区", "县", "镇", "乡")
+        org_suffixes = ("有限公司", "公司", "集团", "银行", "医院", "大学", "学院", "局", "委员会")
+    return surnames(), divisions, org_suffixes
+
+
+@cache
+def _validators() -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    from recognizers import cn_address, person
+
+    return person.validate, cn_address.validate
+
+
+def _alt(words: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+
+
+# -- rule patterns ---------------------------------------------------------------------------------------
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_HAS_HAN = re.compile(f"[{_HAN}]")
+
+
+def has_han(text: str) -> bool:
+    """Whether ``text`` has a Han character: without one there is no Chinese name, place or organisation, and the
+    model is not run (the cheap prefilter for large columns)."""
+    return _HAS_HAN.search(text) is not None
+
+
+# Address detail after a place: road, number, building, room, village group. Each piece ends in a detail word.
+_STRONG_DETAIL = (
+    "大道", "大街", "胡同", "小区", "单元", "公寓", "大厦", "花园", "新村", "社区", "号院", "号楼",
+    "路", "街", "巷", "弄", "号", "室", "村", "组", "栋", "幢", "楼", "层", "座", "苑", "屯",
+)  # fmt: skip
+_NOT_IN_ADDRESS = "的了是在和与及或等我你他她它们这那个吗呢吧啊也就都说要会对从把被让给向到为以于之其而但并还又很不没"
+_ADDRESS_CHAR = f"[{_HAN}0-9A-Za-z#\\-]"
+_DETAIL = re.compile(f"(?:(?:(?![{_NOT_IN_ADDRESS}]){_ADDRESS_CHAR}){{0,8}}?{_alt(_STRONG_DETAIL)}[0-9A-Za-z#\\-]*)+")
+_NUMBERS = re.compile(r"[0-9]+(?:[-#][0-9A-Za-z]+)+")  # 47-6-746: building, unit, room
+_DETAIL_WORD = re.compile(_alt(_STRONG_DETAIL))
+_NUMBERED = ("号", "室", "栋", "幢", "楼", "层", "单元", "组", "弄", "座")
+_ADDRESS_DETAIL = re.compile(
+    f"[0-9一二两三四五六七八九十百零〇]+{_alt(_NUMBERED)}|{_alt(w for w in _STRONG_DETAIL if w not in _NUMBERED)}"
+)
+"""What makes a span an address and not a bare place: a numbered part (90号, 3单元, 三组) or a road, street, village
+or estate word; a 号 without a number before it (工单号TK1234) is not one."""
+# Left edge of an organisation name found from its suffix: punctuation, spaces, characters that never occur in
+# one and two-character words that end the text before one (转交 招商银行). Characters common inside names
+# (为 in 华为, 和 in 和平, 同 in 同仁, 本, 交 in 交通银行) are not stops.
+_ORG_STOP = set("的了是在与及或等我你他她它们这那该此每各其些于到向从对把被让给由经据将跟替请叫找已")
+_ORG_STOP_WORDS = frozenset(
+    (
+        "转交", "交给", "送到", "寄到", "前往", "来自", "任职", "就职", "供职", "入职",
+        "就读", "毕业", "位于", "联系", "咨询", "投诉", "反映", "办理", "客户", "致电",
+        "来电", "来访", "通知", "委托", "授权", "隶属", "属于", "加入", "离开", "调往",
+        "转到", "转往", "提交", "递交", "发给", "告知",
+    )
+)  # fmt: skip
+_ORG_NAME_CHAR = re.compile(f"[{_HAN}A-Za-z0-9()（）]")
+_PERSON_TRAIL = set("的了说是在和与及等家们也都已来去要有让请叫找到给把被将对向于从为又还就才再先曾")
+
+
+class ModelNer:
+    """The model plus rules; ``rules`` picks which rule groups of :data:`RULES` run (all by default)."""
+
+    def __init__(self, nlp: Language | None = None, rules: Iterable[str] = RULES) -> None:
+        self.nlp = nlp if nlp is not None else load()
+        self.rules = frozenset(rules)
+        unknown = self.rules - set(RULES)
+        if unknown:
+            raise ValueError(f"unknown NER rule group(s): {sorted(unknown)}")
+        self.surnames, divisions, org_suffixes = _lexicons()
+        self._org_suffix = re.compile(_alt(org_suffixes))
+        self._org_tail = re.compile(
+            f"(?:(?![{''.join(sorted(_ORG_STOP))}])[{_HAN}A-Za-z0-9()（）]){{0,8}}?{_alt(org_suffixes)}"
+        )
+        self._division_end = tuple(divisions)
+
+    # -- public ---------------------------------------------------------------------------------------
+
+    def find(self, texts: Sequence[str | None], batch_size: int = BATCH_SIZE) -> list[list[Span]]:
+        """Spans per text (None, empty and texts without a Han character give none), sorted, never overlapping."""
+        out: list[list[Span]] = [[] for _ in texts]
+        todo = [i for i, t in enumerate(texts) if t and has_han(t)]
+        folded = [str(texts[i]).translate(FULLWIDTH) for i in todo]
+        for i, text, doc in zip(todo, folded, self.nlp.pipe(folded, batch_size=batch_size), strict=True):
+            out[i] = self.apply_rules(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        return out
+
+    def apply_rules(self, text: str, model_spans: Sequence[tuple[int, int, str]]) -> list[Span]:
+        """The rules of :attr:`rules` over the model's ``(start, end, label)`` spans of ``text``."""
+        spans = [Span(s, e, label, SCORES.get(label, 0.85)) for s, e, label in model_spans]
+        if "person" in self.rules:
+            spans = [self._surname_place(text, s) if s.entity == "CN_ADDRESS" else s for s in spans]
+            spans = [p for p in (self._person(text, s) if s.entity == "PERSON" else s for s in spans) if p]
+        if "organization" in self.rules:
+            spans = self._organisations(text, spans)
+        if "address" in self.rules:
+            spans = self._addresses(text, spans)
+        # a bare place name is a weaker signal than an address with detail
+        return [
+            Span(s.start, s.end, s.entity, SCORES["PLACE"])
+            if s.entity == "CN_ADDRESS"
+            and s.score > SCORES["PLACE"]
+            and not _ADDRESS_DETAIL.search(text[s.start : s.end])
+            else s
+            for s in sorted(spans, key=lambda s: s.start)
+        ]
+
+    # -- persons --------------------------------------------------------------------------------------
+
+    def _person(self, text: str, span: Span) -> Span | None:
+        start, end = span.start, span.end
+        while end - start > 2 and text[end - 1] in _PERSON_TRAIL:
+            end -= 1
+        name = text[start:end]
+        if len(name) < 2:
+            return None
+        person_ok, _ = _validators()
+        surname = name[:2] if name[:2] in self.surnames else name[:1]
+        # Only names written like a Chinese name are checked: transliterated names (克林顿) have no surname.
+        if surname in self.surnames and len(name) <= len(surname) + 2 and not person_ok(name):
+            return None
+        return Span(start, end, "PERSON", span.score)
+
+    def _surname_place(self, text: str, span: Span) -> Span:
+        """A "place" that is exactly a surname followed by a given name (欧阳 + 娜娜, a county 欧阳 exists) is a
+        person: the longest name of the surname and one or two more characters that the PERSON check accepts."""
+        surname = text[span.start : span.end]
+        if surname not in self.surnames:
+            return span
+        person_ok, _ = _validators()
+        for given in (2, 1):
+            end = span.end + given
+            tail = text[span.end : end]
+            if (
+                end <= len(text)
+                and has_han(tail)
+                and not set(tail) & _PERSON_TRAIL
+                and person_ok(text[span.start : end])
+            ):
+                return Span(span.start, end, "PERSON", SCORES["RULE"])
+        return span
+
+    # -- organisations --------------------------------------------------------------------------------
+
+    def _organisations(self, text: str, spans: list[Span]) -> list[Span]:
+        out: list[Span] = []
+        k = 0
+        while k < len(spans):
+            s = spans[k]
+            m = self._org_tail.match(text, s.end) if s.entity in ("ORGANIZATION", "CN_ADDRESS") else None
+            if m is not None and m.end() > s.end:
+                # 北京 + 大学, 中国工商银行 + 北京分行: the span and the organisation word after it are one name;
+                # spans inside the tail go with it, unless one is a person (张伟 + 律师事务所 stays apart)
+                j = k + 1
+                while j < len(spans) and spans[j].start < m.end():
+                    j += 1
+                inner = spans[k + 1 : j]
+                if not any(t.entity == "PERSON" for t in inner):
+                    end = max([m.end(), *(t.end for t in inner)])
+                    out.append(Span(s.start, end, "ORGANIZATION", SCORES["ORGANIZATION"]))
+                    k = j
+                    continue
+            out.append(s)
+            k += 1
+        return self._orgs_from_suffix(text, out)
+
+    def _orgs_from_suffix(self, text: str, spans: list[Span]) -> list[Span]:
+        """An organisation the model missed: its suffix, and name characters to the left up to a stop."""
+        added: list[Span] = []
+        for m in self._org_suffix.finditer(text):
+            end = m.end()
+            start = m.start()
+            while start > 0 and end - start < 24:
+                ch = text[start - 1]
+                if (
+                    ch in _ORG_STOP
+                    or not _ORG_NAME_CHAR.match(ch)
+                    or text[max(0, start - 2) : start] in _ORG_STOP_WORDS
+                ):
+                    break
+                start -= 1
+            if m.start() - start < 2 or any(s.start < end and start < s.end for s in spans + added):
+                continue
+            added.append(Span(start, end, "ORGANIZATION", SCORES["RULE"]))
+        return sorted(spans + added, key=lambda s: s.start) if added else spans
+
+    # -- addresses ------------------------------------------------------------------------------------
+
+    def _addresses(self, text: str, spans: list[Span]) -> list[Span]:
+        out: list[Span] = []
+        k = 0
+        while k < len(spans):
+            s = spans[k]
+            if s.entity != "CN_ADDRESS":
+                out.append(s)
+                k += 1
+                continue
+            # adjacent place spans (北京市|朝阳区) are one candidate
+            j, end = k + 1, s.end
+            while j < len(spans) and spans[j].entity == "CN_ADDRESS" and spans[j].start == end:
+                end = spans[j].end
+                j += 1
+            limit = spans[j].start if j < len(spans) else len(text)
+            m = _DETAIL.match(text, end) or _NUMBERS.match(text, end)
+            if m is not None and end < m.end() <= limit:
+                # 北京市朝阳区 + 建国路88号3单元502室: the place and its detail are one address
+                out.append(Span(s.start, m.end(), "CN_ADDRESS", SCORES["CN_ADDRESS"]))
+            elif j - k > 1 and _DETAIL_WORD.search(text[s.start : end]):
+                out.append(Span(s.start, end, "CN_ADDRESS", SCORES["CN_ADDRESS"]))
+            else:
+                out.extend(spans[k:j])
+            k = j
+        return self._addresses_from_gazetteer(text, out)
+
+    def _addresses_from_gazetteer(self, text: str, spans: list[Span]) -> list[Span]:
+        """Addresses the model missed: the CN_ADDRESS recognizer's pattern (division + detail words)."""
+        if len(text) > 500 or not _DETAIL_WORD.search(text):
+            return spans
+        added = [
+            Span(m.start(), m.end(), "CN_ADDRESS", SCORES["RULE"])
+            for m in _address_pattern().finditer(text)
+            if not any(s.start < m.end() and m.start() < s.end for s in spans)
+        ]
+        return sorted(spans + added, key=lambda s: s.start) if added else spans
+
+
+@cache
+def _address_pattern() -> re.Pattern[str]:
+    from recognizers import cn_address
+
+    return re.compile(cn_address.RECOGNIZER.python_pattern)
+
+
+_default: ModelNer | None = None
+
+
+def default_model_ner() -> ModelNer:
+    """The model with every rule (built once per process)."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = ModelNer(load())
+    return _default
+
+
+def find_entities(texts: Sequence[str | None]) -> list[list[Span]]:
+    """PERSON / CN_ADDRESS / ORGANIZATION spans per text, model and rules (no identifiers: ``screening.freetext``)."""
+    return default_model_ner().find(texts)

@@ -1,0 +1,212 @@
+"""The trained NER model: loads from package data offline, small, exact offsets, the rules around it.
+
+Every name, address and organisation here is made up (common surnames and given names, invented roads and
+companies); the phone and ID numbers are synthetic.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import pytest
+import spacy
+
+import screening
+from recognizers import Recognizer
+from screening import freetext, ner_model, pipeline
+from screening.model import Span
+from screening.ner_model import SCORES, ModelNer
+
+MAX_MODEL_BYTES = 30 * 1024 * 1024
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(s.entity, text[s.start : s.end]) for s in screening.find_entities([text])[0]]
+
+
+# -- the shipped model -------------------------------------------------------------------------------------
+
+
+def test_model_loads_from_package_data_without_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("spacy.cli.download called")
+
+    monkeypatch.setattr(spacy.cli, "download", no_download)
+    monkeypatch.setattr(ner_model, "_nlp", None)  # force a fresh load
+    nlp = ner_model.load()
+    assert nlp is ner_model.load()  # cached
+    assert nlp.lang == "zh" and nlp.pipe_names == ["tok2vec", "ner"]
+    assert set(nlp.get_pipe("ner").labels) == {"PERSON", "CN_ADDRESS", "ORGANIZATION"}
+    assert ner_model.model_path().is_relative_to(Path(screening.__file__).parent)
+    assert [t.text for t in nlp.make_doc("张伟A1")] == ["张", "伟", "A", "1"]  # one token per character
+
+
+def test_model_is_at_most_30_mb() -> None:
+    files = [p for p in ner_model.model_path().rglob("*") if p.is_file()]
+    assert files
+    assert sum(p.stat().st_size for p in files) <= MAX_MODEL_BYTES
+
+
+def test_every_model_file_is_package_data() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "screening.models" in config["packages"]
+    globs = config["package-data"]["screening.models"]
+    base = ner_model.model_path().parent
+    for path in ner_model.model_path().rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(base).as_posix()
+            assert any(fnmatch.fnmatch(rel, g) and rel.count("/") == g.count("/") for g in globs), rel
+
+
+# -- find_entities ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("客户王秀英来电反映楼道漏水", [("PERSON", "王秀英")]),
+        ("经办人刘建国已将材料转交财务部", [("PERSON", "刘建国")]),
+        ("请把合同寄到浙江省杭州市西湖区文三路90号", [("CN_ADDRESS", "浙江省杭州市西湖区文三路90号")]),
+        ("他现在在上海市浦东新区张江路88号3栋502室上班", [("CN_ADDRESS", "上海市浦东新区张江路88号3栋502室")]),
+        ("北京星河科技有限公司的陈静女士来访", [("ORGANIZATION", "北京星河科技有限公司"), ("PERSON", "陈静")]),
+        ("已核实，无异常", []),
+    ],
+)  # fmt: skip
+def test_hand_written_sentences(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_find_entities_returns_exact_character_offsets() -> None:
+    texts = [
+        "😀客户张伟来电，手机13812345678",  # a character outside the BMP before the name
+        "联系人：李娜\n地址：浙江省杭州市西湖区文三路90号",
+        "Ｅｍａｉｌ：无，客户赵磊",  # full-width letters: folded for the model, offsets on the original
+        None,
+        "",
+    ]
+    result = screening.find_entities(texts)
+    assert len(result) == len(texts) and result[3] == [] and result[4] == []
+    for text, spans in zip(texts, result, strict=True):
+        for s in spans:
+            assert isinstance(s, Span) and set(vars(s)) == {"start", "end", "entity", "score"}
+            assert 0 <= s.start < s.end <= len(str(text)) and 0 < s.score <= 1
+        assert spans == sorted(spans, key=lambda s: s.start)
+        assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    surfaces = [[(s.entity, str(t)[s.start : s.end]) for s in spans] for t, spans in zip(texts, result, strict=True)]
+    assert ("PERSON", "张伟") in surfaces[0] and ("CN_PHONE", "13812345678") in surfaces[0]
+    assert ("PERSON", "李娜") in surfaces[1]
+    assert ("CN_ADDRESS", "浙江省杭州市西湖区文三路90号") in surfaces[1]
+    assert ("PERSON", "赵磊") in surfaces[2]
+
+
+def test_model_ner_equals_the_presidio_path_on_names() -> None:
+    texts = [
+        "客户王秀英来电反映楼道漏水",
+        "北京星河科技有限公司的陈静女士来访",
+        "请把合同寄到浙江省杭州市西湖区文三路90号",
+    ]
+    # the PII path leaves bare place names out (北京 alone is not personal information)
+    direct = [
+        [s for s in spans if s.entity != "CN_ADDRESS" or s.score >= ner_model.ADDRESS_MIN_SCORE]
+        for spans in ner_model.find_entities(texts)
+    ]
+    via_presidio = [[s for s in spans if s.entity in ner_model.LABELS] for spans in screening.find_entities(texts)]
+    single = [list(freetext.FreeText(cache_size=0).spans(t)) for t in texts]
+    assert direct == via_presidio == single
+
+
+def test_recognizer_runs_the_model_itself_without_artifacts() -> None:
+    text = "客户王秀英来电反映楼道漏水"
+    results = freetext.ModelNerRecognizer().analyze(text, entities=[], nlp_artifacts=None)
+    assert [(r.entity_type, text[r.start : r.end]) for r in results] == [("PERSON", "王秀英")]
+
+
+def test_analyzer_has_the_model_recognizer_and_identifiers() -> None:
+    analyzer = freetext.build_analyzer()
+    kinds = [type(r).__name__ for r in analyzer.registry.recognizers]
+    assert kinds.count("ModelNerRecognizer") == 1 and "JiebaNerRecognizer" not in kinds
+    assert "ProjectPatternRecognizer" in kinds
+    assert analyzer.nlp_engine.nlp["zh"] is ner_model.load()  # type: ignore[index]
+
+
+def test_context_words_still_raise_scores() -> None:
+    # per-character tokens with 4-character pseudo-lemmas: 工单号 before a ticket number is seen as context
+    ticket = Recognizer(
+        entity="TEST_TICKET",
+        pattern="(?-u:\\b)TK[0-9]{4}(?-u:\\b)",
+        headers=(),
+        priority=5,
+        context=("工单号",),
+        score=0.4,
+    )
+    analyzer = freetext.build_analyzer([ticket])
+    plain = analyzer.analyze("今天TK1234已处理", language="zh")
+    boosted = analyzer.analyze("工单号TK1234已处理", language="zh")
+    assert [r.entity_type for r in plain] == [r.entity_type for r in boosted] == ["TEST_TICKET"]
+    assert boosted[0].score > plain[0].score == 0.4
+
+
+# -- identifiers win; the rules -------------------------------------------------------------------------
+
+
+def test_a_name_span_is_cut_around_an_identifier() -> None:
+    phone = Span(10, 21, "CN_PHONE", 1.0)
+    assert freetext.cut_around(Span(0, 21, "CN_ADDRESS", 0.85), [phone]) == Span(0, 10, "CN_ADDRESS", 0.85)
+    assert freetext.cut_around(Span(9, 22, "PERSON", 0.85), [phone]) is None  # 1 character left either side
+    assert freetext.cut_around(Span(0, 5, "PERSON", 0.85), [phone]) == Span(0, 5, "PERSON", 0.85)
+
+
+@pytest.fixture(scope="module")
+def rules() -> ModelNer:
+    return ModelNer(ner_model.load())
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "expected"),
+    [
+        # persons: a trailing particle is cut; a single character or a given name with 市 is no name
+        ("张伟说好的", [(0, 3, "PERSON")], [(0, 2, "PERSON")]),
+        ("老张来了", [(1, 2, "PERSON")], []),
+        ("王市区", [(0, 3, "PERSON")], []),
+        ("克林顿访华", [(0, 3, "PERSON")], [(0, 3, "PERSON")]),  # no surname: not checked
+        # addresses: place + detail is one address; adjacent places merge when detail follows
+        ("寄到杭州文三路90号", [(2, 4, "CN_ADDRESS")], [(2, 10, "CN_ADDRESS")]),
+        ("住北京市朝阳区建国路88号", [(1, 4, "CN_ADDRESS"), (4, 7, "CN_ADDRESS")], [(1, 13, "CN_ADDRESS")]),
+        ("北京市朝阳区", [(0, 3, "CN_ADDRESS"), (3, 6, "CN_ADDRESS")], [(0, 3, "CN_ADDRESS"), (3, 6, "CN_ADDRESS")]),
+        ("地址浙江省宁波市海曙区中山路5号", [], [(2, 16, "CN_ADDRESS")]),  # the gazetteer, the model found none
+        # organisations: a place or an organisation followed by an organisation word
+        ("在北京大学读书", [(1, 3, "CN_ADDRESS")], [(1, 5, "ORGANIZATION")]),
+        ("中国工商银行北京分行", [(0, 6, "ORGANIZATION"), (6, 8, "CN_ADDRESS")], [(0, 10, "ORGANIZATION")]),
+        ("曾就职于星河科技有限公司", [], [(4, 12, "ORGANIZATION")]),  # from the suffix, left up to 于
+        ("我们公司很好", [], []),  # a suffix with no name before it
+    ],
+)  # fmt: skip
+def test_rules(
+    rules: ModelNer, text: str, model: list[tuple[int, int, str]], expected: list[tuple[int, int, str]]
+) -> None:
+    assert [(s.start, s.end, s.entity) for s in rules.apply_rules(text, model)] == expected
+
+
+def test_bare_place_names_score_lower_than_addresses(rules: ModelNer) -> None:
+    spans = rules.apply_rules("从北京寄到杭州文三路90号", [(1, 3, "CN_ADDRESS"), (5, 7, "CN_ADDRESS")])
+    assert [(s.start, s.end, s.score) for s in spans] == [(1, 3, SCORES["PLACE"]), (5, 13, SCORES["CN_ADDRESS"])]
+
+
+def test_rule_groups_can_be_switched_off() -> None:
+    bare = ModelNer(ner_model.load(), rules=())
+    assert bare.apply_rules("老张来了", [(1, 2, "PERSON")]) == [Span(1, 2, "PERSON", SCORES["PERSON"])]
+    with pytest.raises(ValueError, match="unknown"):
+        ModelNer(ner_model.load(), rules=("people",))
+
+
+# -- the pipeline's name sample -------------------------------------------------------------------------
+
+
+def test_scan_sample_counts_use_the_model() -> None:
+    sample = ["客户王秀英来电反映楼道漏水", "请把合同寄到浙江省杭州市西湖区文三路90号", "北京今天下雨", "已核实"]
+    counts, examples = pipeline._ner_counts(sample)
+    assert counts["PERSON"] == 1 and counts["CN_ADDRESS"] == 1  # 北京 alone is a place, not an address
+    assert all("王秀英" not in ex for _, ex in examples)  # examples are masked
