@@ -255,8 +255,10 @@ class Detector:
         self._first_look(ev, v.head(10_000))
         if ev.mode == "structured":
             # Start with the probes whose shape occurs in the first cells; phase A notices the rest.
-            head = v.head(FIRST_LOOK_CELLS)
-            ev.active = {p.key for p in self.probes if head.str.contains(p.full_pattern()).any()}
+            head = pl.DataFrame({"v": v.head(FIRST_LOOK_CELLS)})
+            # one select: polars runs the probes' searches on every core
+            hits = head.select([pl.col("v").str.contains(p.full_pattern()).any().alias(p.key) for p in self.probes])
+            ev.active = {key for key, hit in hits.row(0, named=True).items() if hit}
 
     # ----------------------------------------------------------------------------------------- column
     def _observe_column(self, ev: ColumnEvidence, raw: pl.Series) -> None:

@@ -13,7 +13,6 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import jieba
-import jieba.posseg
 
 from screening.model import Span
 
@@ -89,6 +88,8 @@ Token = tuple[str, str, int]
 
 def jieba_tokens(text: str) -> list[Token]:
     """(word, flag, start) for each jieba.posseg token (HMM on); the words concatenate to ``text``."""
+    import jieba.posseg  # its tables load on import (about 0.4 s): only the jieba baseline needs them
+
     out: list[Token] = []
     pos = 0
     for word, flag in jieba.posseg.dt.cut(text):

@@ -89,18 +89,10 @@ def load() -> Language:
 
 @cache
 def _lexicons() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
-    """(surnames, address division suffixes, organisation suffixes), from recognizers/ when present."""
-    from screening.ner import surnames
+    """(surnames, address division suffixes, organisation suffixes), from the recognizers (no jieba import)."""
+    from recognizers import cn_address, organization, person
 
-    try:
-        from recognizers import cn_address, organization
-
-        divisions: tuple[str, ...] = tuple(cn_address.DIVISION_SUFFIXES)
-        org_suffixes: tuple[str, ...] = tuple(organization.SUFFIXES)
-    except ImportError:  # pragma: no cover - the recognizers ship with the package
-        divisions = ("省", "市", "区", "县", "镇", "乡")
-        org_suffixes = ("有限公司", "公司", "集团", "银行", "医院", "大学", "学院", "局", "委员会")
-    return surnames(), divisions, org_suffixes
+    return frozenset(person.SURNAMES), tuple(cn_address.DIVISION_SUFFIXES), tuple(organization.SUFFIXES)
 
 
 @cache
