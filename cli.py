@@ -209,6 +209,10 @@ def run(
         list[str] | None, typer.Option("--action", help="Per-column operator, e.g. 手机号=redact.")
     ] = None,
     keep: Annotated[list[str] | None, typer.Option("--keep", help="Leave this column as it is.")] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="YAML file of per-column operators and parameters (--action/--keep win)."),
+    ] = None,
     key_file: Annotated[
         Path | None, typer.Option("--key-file", help="Key for pseudonymize (else SCREENING_KEY).")
     ] = None,
@@ -256,9 +260,10 @@ def run(
         from screening.baseline import gate
         from screening.operators import load_key
         from screening.pipeline import after_run, expand_paths, run_file, write_manifest
+        from screening.policy import Override, load_policy_file
         from screening.report import to_json, to_markdown
 
-        overrides: dict[str, str] = {}
+        overrides: dict[str, Override] = dict(load_policy_file(policy)) if policy is not None else {}
         for item in action or []:
             col, sep, op = item.rpartition("=")
             if not sep or not col:
@@ -289,7 +294,7 @@ def run(
             seen = {c for path, _ in files for c in io.open_source(path, encoding=encoding).columns}
             unknown = sorted(set(overrides) - seen)
             if unknown:
-                raise _fail(f"--action/--keep name no column of the input: {', '.join(unknown)}")
+                raise _fail(f"--action/--keep/--policy name no column of the input: {', '.join(unknown)}")
         failed = False
         accepted = _accepted(baseline)  # reports and CI
         for path, root in files:

@@ -33,7 +33,7 @@ from screening.operators import (
     pseudonym,
     pseudonymize_series,
 )
-from screening.policy import SPAN_OPERATORS, choose_action
+from screening.policy import SPAN_OPERATORS, Override, choose_action
 from screening.profile import decide
 from screening.report import build_report, column_entry
 from screening.risk import K_THRESHOLD, GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
@@ -51,7 +51,7 @@ class Options:
     batch_rows: int = 100_000
     ner_sample: int = NER_SAMPLE_CELLS
     fail_on: int | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, Override] = field(default_factory=dict)
     key: bytes | None = None
     output_format: str | None = None
     workers: int = 2

@@ -79,6 +79,48 @@ def test_run_action_override_and_keep(tmp_path: Path) -> None:
     assert out["姓名"].to_list() == raw["姓名"].to_list()
 
 
+def test_run_policy_file_with_parameters(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "columns:\n  手机号: {operator: mask, keep_head: 3, keep_tail: 2}\n  姓名: keep\n  身份证号: redact\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    # --action wins over the file for the same column
+    result = invoke("run", SAMPLES / "customers.csv", "--out", out, "-q", "--workers", "1", "--policy", policy,
+                    "--action", "姓名=redact")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = pl.read_csv(out / "customers.csv", infer_schema=False)
+    raw = pl.read_csv(SAMPLES / "customers.csv", infer_schema=False)
+    phones = [(a, b) for a, b in zip(raw["手机号"].to_list(), data["手机号"].to_list(), strict=True) if a]
+    assert phones and all("*" not in a for a, _ in phones)
+    assert all(b == a[:3] + "*" * (len(a) - 5) + a[-2:] for a, b in phones)
+    assert data["身份证号"].null_count() == data.height
+    assert data["姓名"].null_count() == data.height
+    report = json.loads((out / "customers.report.json").read_text(encoding="utf-8"))
+    actions = {c["name"]: c["action"] for c in report["columns"]}
+    assert actions["手机号"] == {"operator": "mask", "keep_head": 3, "keep_tail": 2}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("columns:\n  手机号: shred\n", "unknown operator 'shred'"),
+        ("columns:\n  手机号: {operator: mask, keep_middle: 2}\n", "keep_middle"),
+        ("actions:\n  手机号: mask\n", "one key, columns"),
+        ("columns: [1, 2\n", "not a readable YAML policy file"),
+        ("columns:\n  no_such_column: keep\n", "no_such_column"),
+    ],
+)
+def test_bad_policy_file_exits_2(tmp_path: Path, content: str, message: str) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", out, "-q", "--policy", policy)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists() or not any(out.iterdir())
+
+
 def test_pseudonymize_without_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SCREENING_KEY", raising=False)
     result = invoke("run", SAMPLES / "mixed_ids.csv", "--out", tmp_path, "-q", "--action", "手机号=pseudonymize")
