@@ -147,10 +147,14 @@ _ORG_STOP_WORDS = frozenset(
     )
 )  # fmt: skip
 _ORG_NAME_CHAR = re.compile(f"[{_HAN}A-Za-z0-9()（）]")
-_NAME_END_PARTICLES = set("的了说们是在和等")
+_NAME_END_PARTICLES = set("的了说们是在等")
 """Characters that end no Chinese name in running text but follow one (张伟说, 王芳的)."""
+_TITLES = (
+    "先生", "女士", "小姐", "老师", "主席", "总理", "书记", "局长", "部长", "经理", "总", "董", "教授", "医生", "大夫",
+    "同志", "师傅", "阿姨", "某",
+)  # fmt: skip
 _PLACE_END = set("省市区县镇乡村路街巷号楼室")
-_NOT_IN_NAME = set("的了是在们说和与及或等这那我你他她它吗呢吧啊")
+_NOT_IN_NAME = set("的了是在们说与及或等这那我你他她它吗呢吧啊")
 _PERSON_TRAIL = set("的了说是在和与及等家们也都已来去要有让请叫找到给把被将对向于从为又还就才再先曾")
 
 
@@ -169,6 +173,7 @@ class ModelNer:
             f"(?:(?![{''.join(sorted(_ORG_STOP))}])[{_HAN}A-Za-z0-9()（）]){{0,8}}?{_alt(org_suffixes)}"
         )
         self._division_end = tuple(divisions)
+        self._org_end = re.compile(f"(?:{_alt(s for s in org_suffixes if len(s) >= 2)})$")
 
     # -- public ---------------------------------------------------------------------------------------
 
@@ -212,8 +217,11 @@ class ModelNer:
         while end - start > 2 and text[end - 1] in _NAME_END_PARTICLES:
             end -= 1
         name = text[start:end]
-        # a lone surname (老张, 江主席) identifies no one by itself; a name does not end in a place word (王市区)
-        if len(name) < 2 or name[-1] in _PLACE_END or any(ch in _NOT_IN_NAME or ch.isascii() for ch in name):
+        # a lone surname counts only before a title (马先生, 江主席: the corpora's usage), not in 老张 or 张家; a name
+        # does not end in a place word (王市区)
+        if len(name) < 2 and not text.startswith(_TITLES, end):
+            return None
+        if name[-1] in _PLACE_END or any(ch in _NOT_IN_NAME or ch.isascii() for ch in name):
             return None
         return Span(start, end, "PERSON", span.score)
 
@@ -239,6 +247,15 @@ class ModelNer:
     # -- organisations --------------------------------------------------------------------------------
 
     def _organisations(self, text: str, spans: list[Span]) -> list[Span]:
+        # a "place" ending in an organisation word is the organisation (北京星河科技有限公司); a span holding an
+        # e-mail's @ is neither (the model's guess around an identifier)
+        spans = [
+            Span(s.start, s.end, "ORGANIZATION", SCORES["ORGANIZATION"])
+            if s.entity == "CN_ADDRESS" and self._org_end.search(text, s.start, s.end)
+            else s
+            for s in spans
+            if not (s.entity in ("ORGANIZATION", "CN_ADDRESS") and "@" in text[s.start : s.end])
+        ]
         out: list[Span] = []
         k = 0
         while k < len(spans):
