@@ -37,7 +37,7 @@ from typing import Literal, cast
 import numpy as np
 import polars as pl
 
-from recognizers import Recognizer
+from recognizers import Recognizer, preceded_by
 from screening.operators import mask_value
 from screening.persons import PersonSketch, hashes
 
@@ -233,7 +233,7 @@ class Detector:
         v = _as_text(raw)
         if ev.mode == "free_text":
             ev.chars += int(found[f"{i}|chars"][0] or 0)
-            self._count_free_text(ev, found[f"{i}|found"])
+            self._count_free_text(ev, found[f"{i}|found"], v)
             self._add_ner_sample(ev, v)
             return
         masks = {p.key: found[f"{i}|{p.key}"] for p in self.probes if f"{i}|{p.key}" in found.columns}
@@ -273,7 +273,7 @@ class Detector:
         v = self._normalised(v)
         if ev.mode == "free_text":  # one alternation of every identifier pattern, no active set needed
             ev.chars += int(v.str.len_chars().sum())
-            self._count_free_text(ev, v.str.extract_all(self._free_text_alt))
+            self._count_free_text(ev, v.str.extract_all(self._free_text_alt), v)
             self._add_ner_sample(ev, v)
             return
         self._count_structured(ev, v, list(self.probes))
@@ -387,9 +387,11 @@ class Detector:
     def _free_text_alt(self) -> str:
         return "|".join(f"(?:{p.rec.pattern})" for p in self._free_text_idents)
 
-    def _count_free_text(self, ev: ColumnEvidence, found: pl.Series) -> None:
-        """``found``: per cell, the matches of one alternation of every identifier pattern. Each candidate
-        goes to the first entity, in priority order, whose shape and validator it passes."""
+    def _count_free_text(self, ev: ColumnEvidence, found: pl.Series, texts: pl.Series) -> None:
+        """``found``: per cell of ``texts``, the matches of one alternation of every identifier pattern. Each
+        candidate goes to the first entity, in priority order, whose shape and validator it passes and, for an
+        entity with ``negative_context``, that is not right after such a word (版本 2.1.0.45) everywhere it occurs
+        in its cell (a Python check on those few validated candidates only)."""
         idents = self._free_text_idents
         rows = pl.Series("row", range(len(found)), dtype=pl.UInt32)
         flat = pl.DataFrame({"row": rows, "m": found}).explode("m").drop_nulls()
@@ -405,6 +407,11 @@ class Detector:
             idx = np.flatnonzero(shaped)
             cand = candidates.gather(idx)
             ok = _checked(ev, p.rec, cand).to_numpy()
+            if ok.any() and p.rec.negative_context:
+                ok = ok.copy()
+                rows_of = flat["row"].gather(idx).to_list()
+                for j in np.flatnonzero(ok):
+                    ok[j] = _outside_negative_context(texts[rows_of[j]], cand[int(j)], p.rec.negative_context)
             if ok.any():
                 claimed[idx[ok]] = True
                 good_rows = flat["row"].gather(idx[ok])
@@ -417,6 +424,20 @@ class Detector:
         have = ev.examples.setdefault(rec.entity, [])
         if len(have) < EXAMPLES_PER_ENTITY:
             have += [mask_value(x, rec.mask) for x in values.head(EXAMPLES_PER_ENTITY - len(have)).to_list()]
+
+
+def _outside_negative_context(text: str | None, candidate: str, words: tuple[str, ...]) -> bool:
+    """True when ``candidate`` occurs in ``text`` at least once not right after one of ``words``."""
+    if not text:
+        return True
+    start = text.find(candidate)
+    if start < 0:  # not found as such (a folded full-width cell): counted as the validator decided
+        return True
+    while start >= 0:
+        if not preceded_by(text, start, words):
+            return True
+        start = text.find(candidate, start + 1)
+    return False
 
 
 def _as_text(raw: pl.Series) -> pl.Series:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import jieba
 import pytest
@@ -324,3 +325,23 @@ def test_a_dotted_quad_after_a_version_word_is_not_an_address(text: str) -> None
 
 def test_an_address_after_other_words_is_still_found() -> None:
     assert ("IP_ADDRESS", "203.0.113.45") in found("登录IP：203.0.113.45，已核实")
+
+
+def test_scan_counts_no_ip_after_a_version_word(tmp_path: Path) -> None:
+    from screening.pipeline import Options, scan_file
+
+    rows = [
+        text
+        for i in range(50)
+        for text in (
+            f"客户端版本2.1.0.{40 + i}存在闪退问题，已反馈技术部门跟进处理",
+            f"客户于第{i + 1}次登录时使用的IP：203.0.113.{i + 1}，已核实本人操作",
+            f"已将应用升级到版本 3.10.2.{200 + i}，用户反映问题已经解决",
+            f"第{i + 1}位客户对服务表示满意，没有其他意见",
+        )
+    ]
+    path = tmp_path / "notes.csv"
+    path.write_text("备注\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    column = scan_file(path, Options(ner_sample=0))["columns"][0]
+    assert column["kind"] == "free_text"
+    assert column["entities"].get("IP_ADDRESS") == 50  # only the cells with a login address
