@@ -65,7 +65,7 @@ import labelled  # noqa: E402
 
 from recognizers import Recognizer, all_recognizers, by_entity  # noqa: E402
 from screening import io  # noqa: E402
-from screening.detect import Detector, Probe, build_probes  # noqa: E402
+from screening.detect import Detector, Probe, build_probes, claim_order  # noqa: E402
 from screening.model import ENTITY_NAMES, ColumnProfile  # noqa: E402
 from screening.pipeline import Options, screen  # noqa: E402
 from screening.profile import WEAK_GATE, header_names  # noqa: E402
@@ -180,7 +180,8 @@ class Replay:
     """Per-cell result of the detection rule on one structured column."""
 
     valid: list[frozenset[str]]
-    """Per cell, the entities it counts for: in priority order, those whose shape and validator pass, until
+    """Per cell, the entities it counts for: in claim order (the header's entities, then priority: see
+    ``screening.detect.claim_order``), those whose shape and validator pass, until
     one claims the cell (an entity that needs its header, or a header-only value, counts but claims nothing)."""
     header_only: list[frozenset[str]]
     """Per cell, the entities among ``valid`` for which it is a header-only value (a gender code ``1``)."""
@@ -244,7 +245,7 @@ def _replay(v: pl.Series, shapes: pl.DataFrame, prefix: str, probes: Sequence[Pr
     claimed_by: list[str | None] = [None] * n
     shaped_by: dict[str, np.ndarray] = {}
     claimed = np.zeros(n, dtype=bool)
-    for probe in probes:
+    for probe in claim_order(probes, named):
         rec, shaped = probe.rec, shapes[prefix + probe.key].to_numpy()
         if not shaped.any():
             continue

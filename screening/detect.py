@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, cast
@@ -317,7 +317,7 @@ class Detector:
         # ``shaped`` is over every cell (so a probe stays active while its shape occurs, even where a
         # higher-priority entity claims the cells); validators run on the unclaimed shaped cells only.
         claimed = np.zeros(len(v), dtype=bool)
-        for p in probes:
+        for p in claim_order(probes, self._named.get(ev.name, set())):
             shaped = masks[p.key] if masks else v.str.contains(p.full_pattern()).fill_null(False)
             n_shaped = int(shaped.sum())
             if not n_shaped:
@@ -424,6 +424,14 @@ class Detector:
         have = ev.examples.setdefault(rec.entity, [])
         if len(have) < EXAMPLES_PER_ENTITY:
             have += [mask_value(x, rec.mask) for x in values.head(EXAMPLES_PER_ENTITY - len(have)).to_list()]
+
+
+def claim_order(probes: Sequence[Probe], named: Collection[str]) -> list[Probe]:
+    """The order in which entities claim a structured column's cells: those its header names first, then by
+    priority. A cell valid as two entities (an IMEI that is also a plausible 15-digit ID number, an account
+    number that passes Luhn) counts for the one the header names; without such a header, for the higher
+    priority."""
+    return sorted(probes, key=lambda p: p.rec.entity not in named)
 
 
 def _outside_negative_context(text: str | None, candidate: str, words: tuple[str, ...]) -> bool:

@@ -206,13 +206,29 @@ def test_card_and_account_header_lets_the_values_decide(report: dict[str, Any]) 
 
 
 def test_accounts_that_happen_to_pass_luhn_do_not_make_a_card_column(tmp_path: Path) -> None:
-    # About one random 19-digit number in ten passes Luhn: counted as a card, too few to be a member.
+    # About one random 19-digit number in ten passes Luhn. 银行账号 names a card and an account alike: those
+    # cells count as cards, too few to be a member. 对公账户 names only an account: every cell is one.
     path = write(tmp_path / "t.csv", {"银行账号": lambda rng: digits(rng, 19), "对公账户": lambda rng: digits(rng, 19)})
     r = scan_file(path, Options(ner_sample=0))
     for name in ("银行账号", "对公账户"):
         c = col(r, name)
         assert c["entity"] == "BANK_ACCOUNT" and set(c["entities"]) == {"BANK_ACCOUNT"}, c["reason"]
-        assert 0.8 * ROWS < c["entities"]["BANK_ACCOUNT"] < ROWS
+    assert 0.8 * ROWS < col(r, "银行账号")["entities"]["BANK_ACCOUNT"] < ROWS
+    assert col(r, "对公账户")["entities"]["BANK_ACCOUNT"] == ROWS
+
+
+def test_the_header_decides_a_cell_valid_as_two_entities(tmp_path: Path) -> None:
+    # Luhn-valid 15-digit numbers that are also plausible legacy ID numbers (region 110105, born 1990-03-07)
+    from stdnum import luhn
+
+    def imei(rng: random.Random) -> str:
+        body = "110105900307" + digits(rng, 2)
+        return body + luhn.calc_check_digit(body)
+
+    path = write(tmp_path / "t.csv", {"imei": imei, "col_7": imei})
+    r = scan_file(path, Options(ner_sample=0))
+    assert col(r, "imei")["entities"] == {"IMEI": ROWS}  # the header names IMEI: it takes every cell
+    assert col(r, "col_7")["entities"] == {"CN_ID_CARD": ROWS}  # no header: the higher priority does
 
 
 def test_account_numbers_under_a_card_only_header_stay_a_card(tmp_path: Path) -> None:
