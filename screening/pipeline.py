@@ -295,7 +295,9 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     if missing:
         raise ConfigError(None, f"--qi/--sensitive-attr: no column named {missing[0]!r} in {path}")
     qis = infer_quasi_identifiers(s.profiles, opts.qi)
-    before, after = GroupCounter(qis, opts.sensitive_attr), GroupCounter(qis, opts.sensitive_attr)
+    # the input's groups need only counting (hashes); the output's keep their values for the suggestions
+    before = GroupCounter(qis, opts.sensitive_attr, keep_values=False)
+    after = GroupCounter(qis, opts.sensitive_attr)
     sampler = Sampler(opts.sample, opts.sample_mode, opts.seed) if opts.sample else None
 
     def process(batch: pl.DataFrame) -> pl.DataFrame:

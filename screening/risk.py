@@ -81,17 +81,28 @@ def infer_quasi_identifiers(profiles: Sequence[ColumnProfile], declared: Sequenc
 
 @dataclass
 class GroupCounter:
-    """Streaming counts of QI combinations (and of QI + sensitive attribute, for l-diversity)."""
+    """Streaming counts of QI combinations (and of QI + sensitive attribute, for l-diversity).
+
+    Each batch is reduced to its group counts at once; those tables wait in ``_pending`` and are merged into
+    the running table only when they hold as many rows as it does (so merging costs O(n log n) over a file, not
+    one pass over every group per batch), and always before a result is read. Memory stays proportional to the
+    number of distinct groups. With ``keep_values=False`` a group is kept as one 64-bit hash of its QI values
+    (for 1,000,000 groups about 12 MB instead of the strings; a collision between two groups, about one chance
+    in 10^7 at that size, would merge them): enough for k and l, which is all the counter of the input needs.
+    The output's counter keeps the values, which the generalisation suggestions work on."""
 
     qis: list[QuasiIdentifier]
     sensitive: str | None = None
-    groups: pl.DataFrame | None = None
-    pairs: pl.DataFrame | None = None
+    keep_values: bool = True
     rows: int = 0
     _names: list[str] = field(default_factory=list)
+    _groups: pl.DataFrame | None = None
+    _pairs: pl.DataFrame | None = None
+    _pending: list[tuple[pl.DataFrame, pl.DataFrame | None]] = field(default_factory=list)
+    _pending_rows: int = 0
 
     def __post_init__(self) -> None:
-        self._names = [q.name for q in self.qis]
+        self._names = [q.name for q in self.qis] if self.keep_values else ["__g"]
 
     def add(self, df: pl.DataFrame) -> None:
         if not self.qis or df.height == 0:
@@ -99,30 +110,57 @@ class GroupCounter:
         self.rows += df.height
         # a QI column the output dropped (redact with drop) is suppressed: one value for every record
         exprs = [q.expr() if q.column in df.columns else pl.lit(None, pl.String).alias(q.name) for q in self.qis]
+        if not self.keep_values:
+            exprs = [pl.struct(exprs).hash(seed=0).alias("__g")]
         if self.sensitive is not None:
             exprs.append(pl.col(self.sensitive).cast(pl.String).alias("__s"))
         keyed = df.select(exprs)
-        self.groups = _merge(self.groups, keyed.group_by(self._names).len(), self._names)
+        groups = keyed.group_by(self._names).len()
+        pairs = keyed.group_by([*self._names, "__s"]).len() if self.sensitive is not None else None
+        self._pending.append((groups, pairs))
+        self._pending_rows += groups.height
+        if self._pending_rows >= max(self._groups.height if self._groups is not None else 0, 100_000):
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._groups = _merge(self._groups, [g for g, _ in self._pending], self._names)
         if self.sensitive is not None:
-            self.pairs = _merge(self.pairs, keyed.group_by([*self._names, "__s"]).len(), [*self._names, "__s"])
+            self._pairs = _merge(self._pairs, [p for _, p in self._pending if p is not None], [*self._names, "__s"])
+        self._pending, self._pending_rows = [], 0
+
+    @property
+    def groups(self) -> pl.DataFrame | None:
+        """One row per group: its QI values (or ``__g``, their hash) and ``len``, the records in it."""
+        self._flush()
+        return self._groups
+
+    @property
+    def pairs(self) -> pl.DataFrame | None:
+        self._flush()
+        return self._pairs
 
     def summary(self, threshold: int = K_THRESHOLD) -> dict[str, Any] | None:
-        if self.groups is None:
+        groups = self.groups
+        if groups is None:
             return None
-        return k_summary(self.groups, threshold, self.rows) | (
+        return k_summary(groups, threshold, self.rows) | (
             {"l_diversity": self._l()} if self.sensitive is not None else {}
         )
 
     def _l(self) -> dict[str, Any]:
-        assert self.pairs is not None
-        per_group = self.pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
+        pairs = self.pairs
+        assert pairs is not None
+        per_group = pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
         return {"attribute": self.sensitive, "min_l": _min(per_group["l"]), "groups": per_group.height}
 
 
-def _merge(acc: pl.DataFrame | None, new: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    if acc is None:
-        return new
-    return pl.concat([acc, new]).group_by(keys).agg(pl.col("len").sum())
+def _merge(acc: pl.DataFrame | None, new: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
+    tables = ([acc] if acc is not None else []) + new
+    if len(tables) == 1:
+        return tables[0]
+    return pl.concat(tables).group_by(keys).agg(pl.col("len").sum())
 
 
 def k_summary(groups: pl.DataFrame, threshold: int, rows: int) -> dict[str, Any]:

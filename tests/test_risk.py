@@ -48,6 +48,29 @@ def test_streaming_batches_give_the_same_counts() -> None:
     assert whole.summary() == parts.summary()
 
 
+def test_hashed_groups_count_like_the_values_across_many_merges() -> None:
+    import random
+
+    rng = random.Random(3)
+    big = pl.DataFrame(
+        {
+            "性别": [rng.choice("男女") for _ in range(30_000)],
+            "出生年份": [str(rng.randrange(1950, 2010)) for _ in range(30_000)],
+            "住址": [
+                f"{rng.choice(['浙江省杭州市', '广东省深圳市', '北京市'])}某区某路{rng.randrange(9)}号"
+                for _ in range(30_000)
+            ],
+            "诊断": [rng.choice(["高血压", "糖尿病", "无"]) for _ in range(30_000)],
+        }
+    )
+    values, hashed = GroupCounter(QIS, sensitive="诊断"), GroupCounter(QIS, sensitive="诊断", keep_values=False)
+    values.add(big)
+    for start in range(0, big.height, 1_000):  # 30 batches: several pending merges
+        hashed.add(big.slice(start, 1_000))
+    assert hashed.summary(threshold=5) == values.summary(threshold=5)
+    assert hashed.groups is not None and hashed.groups.columns == ["__g", "len"]
+
+
 def test_id_number_contributes_region_birth_and_gender_and_masking_shows() -> None:
     profiles = [
         ColumnProfile(name="身份证号", kind="structured", entity="CN_ID_CARD", entities={}, confidence=1, reason="",
