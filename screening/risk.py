@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from screening.model import ColumnProfile
@@ -83,13 +84,16 @@ def infer_quasi_identifiers(profiles: Sequence[ColumnProfile], declared: Sequenc
 class GroupCounter:
     """Streaming counts of QI combinations (and of QI + sensitive attribute, for l-diversity).
 
-    Each batch is reduced to its group counts at once; those tables wait in ``_pending`` and are merged into
-    the running table only when they hold as many rows as it does (so merging costs O(n log n) over a file, not
-    one pass over every group per batch), and always before a result is read. Memory stays proportional to the
-    number of distinct groups. With ``keep_values=False`` a group is kept as one 64-bit hash of its QI values
-    (for 1,000,000 groups about 12 MB instead of the strings; a collision between two groups, about one chance
-    in 10^7 at that size, would merge them): enough for k and l, which is all the counter of the input needs.
-    The output's counter keeps the values, which the generalisation suggestions work on."""
+    With ``keep_values=True`` (the output's counter, whose group table the generalisation suggestions work on) each
+    batch is reduced to its group counts at once; those tables wait in ``_pending`` and are merged into the running
+    table only when they hold as many rows as it does (O(n log n) over a file, not one pass over every group per
+    batch), and always before a result is read.
+
+    With ``keep_values=False`` (the input's counter: only k and l are needed) a group is one 64-bit hash of its QI
+    values, kept in sorted numpy arrays with its count (12 bytes a group: 48 MB for 4,000,000 groups); each batch's
+    distinct hashes are merged in with a binary search, so a merge needs about one more copy of the arrays, not a
+    hash table of both. Two groups whose hashes collide (about one chance in 10^6 at 4,000,000 groups) would be
+    counted as one. Memory grows with the number of distinct groups, not with rows."""
 
     qis: list[QuasiIdentifier]
     sensitive: str | None = None
@@ -100,6 +104,10 @@ class GroupCounter:
     _pairs: pl.DataFrame | None = None
     _pending: list[tuple[pl.DataFrame, pl.DataFrame | None]] = field(default_factory=list)
     _pending_rows: int = 0
+    _keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    _counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    _pair_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
     def __post_init__(self) -> None:
         self._names = [q.name for q in self.qis] if self.keep_values else ["__g"]
@@ -111,7 +119,8 @@ class GroupCounter:
         # a QI column the output dropped (redact with drop) is suppressed: one value for every record
         exprs = [q.expr() if q.column in df.columns else pl.lit(None, pl.String).alias(q.name) for q in self.qis]
         if not self.keep_values:
-            exprs = [pl.struct(exprs).hash(seed=0).alias("__g")]
+            self._add_hashed(df, exprs)
+            return
         if self.sensitive is not None:
             exprs.append(pl.col(self.sensitive).cast(pl.String).alias("__s"))
         keyed = df.select(exprs)
@@ -121,6 +130,18 @@ class GroupCounter:
         self._pending_rows += groups.height
         if self._pending_rows >= max(self._groups.height if self._groups is not None else 0, 100_000):
             self._flush()
+
+    def _add_hashed(self, df: pl.DataFrame, exprs: list[pl.Expr]) -> None:
+        cols = [pl.struct(exprs).hash(seed=0).alias("g")]
+        if self.sensitive is not None:
+            cols.append(pl.struct([*exprs, pl.col(self.sensitive).cast(pl.String)]).hash(seed=0).alias("p"))
+        hashed = df.select(cols)
+        keys, counts = np.unique(hashed["g"].to_numpy(), return_counts=True)
+        self._keys, self._counts = _merge_sorted(self._keys, self._counts, keys, counts, add=True)
+        if self.sensitive is not None:
+            pairs, first = np.unique(hashed["p"].to_numpy(), return_index=True)
+            groups = hashed["g"].to_numpy()[first]
+            self._pair_keys, self._pair_groups = _merge_sorted(self._pair_keys, self._pair_groups, pairs, groups)
 
     def _flush(self) -> None:
         if not self._pending:
@@ -133,13 +154,10 @@ class GroupCounter:
     @property
     def groups(self) -> pl.DataFrame | None:
         """One row per group: its QI values (or ``__g``, their hash) and ``len``, the records in it."""
+        if not self.keep_values:
+            return pl.DataFrame({"__g": self._keys, "len": self._counts}) if self.rows else None
         self._flush()
         return self._groups
-
-    @property
-    def pairs(self) -> pl.DataFrame | None:
-        self._flush()
-        return self._pairs
 
     def summary(self, threshold: int = K_THRESHOLD) -> dict[str, Any] | None:
         groups = self.groups
@@ -150,10 +168,30 @@ class GroupCounter:
         )
 
     def _l(self) -> dict[str, Any]:
-        pairs = self.pairs
-        assert pairs is not None
-        per_group = pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
+        if not self.keep_values:
+            _, distinct = np.unique(self._pair_groups, return_counts=True)
+            low = int(distinct.min()) if len(distinct) else None
+            return {"attribute": self.sensitive, "min_l": low, "groups": len(distinct)}
+        self._flush()
+        assert self._pairs is not None
+        per_group = self._pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
         return {"attribute": self.sensitive, "min_l": _min(per_group["l"]), "groups": per_group.height}
+
+
+def _merge_sorted(
+    keys: np.ndarray, values: np.ndarray, new_keys: np.ndarray, new_values: np.ndarray, add: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique ``keys`` with ``values``, merged with sorted unique ``new_keys``: a key present in both adds
+    its values (``add``) or keeps the old one; new keys are inserted in order."""
+    if not len(keys):
+        return new_keys, new_values.astype(values.dtype)
+    pos = np.searchsorted(keys, new_keys)
+    found = pos < len(keys)
+    found[found] = keys[pos[found]] == new_keys[found]
+    if add:
+        np.add.at(values, pos[found], new_values[found])
+    fresh = ~found
+    return np.insert(keys, pos[fresh], new_keys[fresh]), np.insert(values, pos[fresh], new_values[fresh])
 
 
 def _merge(acc: pl.DataFrame | None, new: list[pl.DataFrame], keys: list[str]) -> pl.DataFrame:
