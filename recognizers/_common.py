@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import reduce, wraps
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -60,6 +61,27 @@ def words_pattern(words: Iterable[str]) -> str:
     if ascii_words:
         parts.append(f"{ASCII_BOUNDARY}{alternation(ascii_words)}{ASCII_BOUNDARY}")
     return "|".join(parts)
+
+
+def closed_vocabulary(decisive: Sequence[str], header_only: Sequence[str]) -> dict[str, Any]:
+    """The ``Recognizer`` fields of a categorical column whose values come from a closed list: ``decisive`` words
+    name the entity on their own, ``header_only`` ones (codes, 其他, 不详) only under a header that names it. A
+    value is valid when it is one of the words, whole."""
+    values = frozenset((*decisive, *header_only))
+    listed = sorted(values)
+
+    def validate(s: str) -> bool:
+        return s in values
+
+    def valid_expr(e: pl.Expr) -> pl.Expr:
+        return e.is_in(listed).fill_null(False)
+
+    return {
+        "pattern": words_pattern((*decisive, *header_only)),
+        "header_only_pattern": words_pattern(header_only),
+        "validate": validate,
+        "valid_expr": valid_expr,
+    }
 
 
 def han_class(exclude: str = "", extra: str = "") -> str:

@@ -13,10 +13,8 @@ and 毛难族 (毛南族 since 1986) [M]. 其他 / 其它 (code 97 [S]), 未识�
 
 from __future__ import annotations
 
-import polars as pl
-
 from recognizers import Recognizer
-from recognizers._common import load_words, words_pattern
+from recognizers._common import closed_vocabulary, load_words
 
 ETHNICITIES = load_words("ethnicities.txt")
 """The 56 names with 族, in GB/T 3304 code order (汉族 = 01)."""
@@ -28,26 +26,13 @@ EXTRA = ("外国血统中国籍人士", "外国血统", "其他未识别民族",
 DECISIVE = ETHNICITIES + EXTRA + tuple(b for b in BARE if len(b) > 1 and b not in _AMBIGUOUS_BARE)
 CODES = tuple(f"{i:02d}" for i in range(1, 57)) + ("97", "98")
 HEADER_ONLY = tuple(b for b in BARE if len(b) == 1 or b in _AMBIGUOUS_BARE) + ("其他", "其它", "未识别", "不详") + CODES
-VALUES = frozenset(DECISIVE + HEADER_ONLY)
-PATTERN = words_pattern(DECISIVE + HEADER_ONLY)
-
-
-def validate(s: str) -> bool:
-    return s in VALUES
-
-
-def valid_expr(e: pl.Expr) -> pl.Expr:
-    return e.is_in(list(VALUES)).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
     entity="ETHNICITY",
-    pattern=PATTERN,
-    header_only_pattern=words_pattern(HEADER_ONLY),
+    **closed_vocabulary(DECISIVE, HEADER_ONLY),
     kind="vocabulary",
     priority=82,
-    validate=validate,
-    valid_expr=valid_expr,
     headers=(
         "民族", "民族名称", "民族代码", "民族成分", "族别", "minzu", "mz", "mzdm", "mzmc", "ethnicity",
         "ethnic", "ethnic_group", "ethnicity_code", "nation", "nation_name",

@@ -9,36 +9,21 @@ not. Ratios and counts of the sexes (性别比例, gender_ratio) are not persona
 
 from __future__ import annotations
 
-import polars as pl
-
 from recognizers import Recognizer
-from recognizers._common import words_pattern
+from recognizers._common import closed_vocabulary
 
 DECISIVE = (
     "男", "女", "男性", "女性", "未知的性别", "未说明的性别",
     "male", "Male", "MALE", "female", "Female", "FEMALE",
 )  # fmt: skip
 HEADER_ONLY = ("0", "1", "2", "9", "M", "F", "m", "f", "未知", "未说明", "不详")
-VALUES = frozenset(DECISIVE + HEADER_ONLY)
-PATTERN = words_pattern(DECISIVE + HEADER_ONLY)
-
-
-def validate(s: str) -> bool:
-    return s in VALUES
-
-
-def valid_expr(e: pl.Expr) -> pl.Expr:
-    return e.is_in(list(VALUES)).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
     entity="GENDER",
-    pattern=PATTERN,
-    header_only_pattern=words_pattern(HEADER_ONLY),
+    **closed_vocabulary(DECISIVE, HEADER_ONLY),
     kind="vocabulary",
     priority=81,
-    validate=validate,
-    valid_expr=valid_expr,
     headers=(
         "性别", "性别代码", "性别名称", "xingbie", "xb", "xbdm", "xbmc", "gender", "sex", "gender_code",
         "sex_code",

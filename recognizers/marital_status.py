@@ -9,10 +9,8 @@ GB/T 2261.2 (10 未婚, 20 已婚, 21 初婚, 22 再婚, 23 复婚, 30 丧偶, 4
 
 from __future__ import annotations
 
-import polars as pl
-
 from recognizers import Recognizer
-from recognizers._common import words_pattern
+from recognizers._common import closed_vocabulary
 
 DECISIVE = (
     "未婚", "已婚", "初婚", "再婚", "复婚", "离婚", "离异", "丧偶", "未说明的婚姻状况", "已离婚", "有配偶",
@@ -21,26 +19,13 @@ DECISIVE = (
 )  # fmt: skip
 CODES = ("10", "20", "21", "22", "23", "30", "40", "90")
 HEADER_ONLY = ("未说明", "未知", "不详", "其他", "single", "Single", "SINGLE") + CODES
-VALUES = frozenset(DECISIVE + HEADER_ONLY)
-PATTERN = words_pattern(DECISIVE + HEADER_ONLY)
-
-
-def validate(s: str) -> bool:
-    return s in VALUES
-
-
-def valid_expr(e: pl.Expr) -> pl.Expr:
-    return e.is_in(list(VALUES)).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
     entity="MARITAL_STATUS",
-    pattern=PATTERN,
-    header_only_pattern=words_pattern(HEADER_ONLY),
+    **closed_vocabulary(DECISIVE, HEADER_ONLY),
     kind="vocabulary",
     priority=82,
-    validate=validate,
-    valid_expr=valid_expr,
     headers=(
         "婚姻状况", "婚姻状态", "婚姻情况", "婚姻", "婚否", "婚史", "婚育状况", "婚育情况", "hunyin",
         "hunyinzhuangkuang", "hyzk", "hyzt", "hyqk", "marital", "marital_status", "maritalstatus", "marriage",

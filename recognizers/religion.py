@@ -9,10 +9,8 @@ usual fillers of any categorical column: they count only under a header that nam
 
 from __future__ import annotations
 
-import polars as pl
-
 from recognizers import Recognizer
-from recognizers._common import words_pattern
+from recognizers._common import closed_vocabulary
 
 DECISIVE = (
     "佛教", "藏传佛教", "汉传佛教", "南传佛教", "上座部佛教", "喇嘛教", "道教", "伊斯兰教", "回教", "天主教",
@@ -23,26 +21,13 @@ DECISIVE = (
     "Jewish", "Hinduism", "Hindu", "Atheism", "Atheist", "Agnostic",
 )  # fmt: skip
 HEADER_ONLY = ("无", "其他", "其它", "不详", "未知", "none", "None", "NONE", "other", "Other", "OTHER")
-VALUES = frozenset(DECISIVE + HEADER_ONLY)
-PATTERN = words_pattern(DECISIVE + HEADER_ONLY)
-
-
-def validate(s: str) -> bool:
-    return s in VALUES
-
-
-def valid_expr(e: pl.Expr) -> pl.Expr:
-    return e.is_in(list(VALUES)).fill_null(False)
 
 
 RECOGNIZER = Recognizer(
     entity="RELIGION",
-    pattern=PATTERN,
-    header_only_pattern=words_pattern(HEADER_ONLY),
+    **closed_vocabulary(DECISIVE, HEADER_ONLY),
     kind="vocabulary",
     priority=83,
-    validate=validate,
-    valid_expr=valid_expr,
     headers=(
         "宗教", "宗教信仰", "宗教信仰情况", "宗教情况", "信仰", "信教情况", "zongjiao", "zongjiaoxinyang", "zjxy",
         "religion", "religious", "religion_name", "faith",
