@@ -168,7 +168,7 @@ class ModelNerRecognizer(EntityRecognizer):
         return [
             RecognizerResult(entity_type=s.entity, start=s.start, end=s.end, score=s.score)
             for s in spans
-            if s.entity in wanted and (s.entity != "CN_ADDRESS" or s.score >= ner_model.ADDRESS_MIN_SCORE)
+            if s.entity in wanted and ner_model.is_personal(s)
         ]
 
 

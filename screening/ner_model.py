@@ -62,6 +62,13 @@ SCORES = {
 ADDRESS_MIN_SCORE = 0.6
 """Scores from this one up are addresses proper; below are bare place names."""
 
+
+def is_personal(span: Span) -> bool:
+    """Whether a span is personal information: every name and organisation, and an address only with detail
+    (score at least :data:`ADDRESS_MIN_SCORE`); a bare place name (北京) is not."""
+    return span.entity != "CN_ADDRESS" or span.score >= ADDRESS_MIN_SCORE
+
+
 _lock = threading.RLock()
 _nlp: Language | None = None
 
@@ -96,10 +103,10 @@ def _lexicons() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
 
 
 @cache
-def _validators() -> tuple[Callable[[str], bool], Callable[[str], bool]]:
-    from recognizers import cn_address, person
+def _person_valid() -> Callable[[str], bool]:
+    from recognizers import person
 
-    return person.validate, cn_address.validate
+    return person.validate
 
 
 def _alt(words: Iterable[str]) -> str:
@@ -231,7 +238,7 @@ class ModelNer:
         surname = text[span.start : span.end]
         if len(surname) != 2 or surname not in self.surnames:  # single characters are too often places (吴, 黄)
             return span
-        person_ok, _ = _validators()
+        person_ok = _person_valid()
         for given in (2, 1):
             end = span.end + given
             tail = text[span.end : end]

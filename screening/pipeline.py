@@ -237,13 +237,13 @@ def _ner_counts(sample: list[str]) -> tuple[Counter[str], list[tuple[str, str]]]
     The NER model and its rules alone (``screening.ner_model``), without Presidio: the same spans ``run`` finds
     through Presidio, minus its start-up; identifiers are counted over every row by the column path. A bare
     place name (北京) is not counted as an address: only CN_ADDRESS spans with address detail are."""
-    from screening.ner_model import ADDRESS_MIN_SCORE, find_entities
+    from screening.ner_model import find_entities, is_personal
 
     vocab = {r.entity: r for r in all_recognizers() if r.kind == "vocabulary"}
     counts: Counter[str] = Counter()
     examples: list[tuple[str, str]] = []
     for text, spans in zip(sample, find_entities(sample), strict=True):
-        kept = [s for s in spans if s.entity in vocab and (s.entity != "CN_ADDRESS" or s.score >= ADDRESS_MIN_SCORE)]
+        kept = [s for s in spans if s.entity in vocab and is_personal(s)]
         counts.update({s.entity for s in kept})
         for s in kept:
             if sum(1 for e, _ in examples if e == s.entity) < EXAMPLES_PER_ENTITY:
