@@ -65,7 +65,7 @@ import labelled  # noqa: E402
 
 from recognizers import Recognizer, all_recognizers, by_entity  # noqa: E402
 from screening import io  # noqa: E402
-from screening.detect import Detector, Probe, build_probes, claim_order  # noqa: E402
+from screening.detect import Detector, Probe, build_probes, column_probes  # noqa: E402
 from screening.model import ENTITY_NAMES, ColumnProfile  # noqa: E402
 from screening.pipeline import Options, screen  # noqa: E402
 from screening.profile import WEAK_GATE, header_names  # noqa: E402
@@ -245,8 +245,9 @@ def _replay(v: pl.Series, shapes: pl.DataFrame, prefix: str, probes: Sequence[Pr
     claimed_by: list[str | None] = [None] * n
     shaped_by: dict[str, np.ndarray] = {}
     claimed = np.zeros(n, dtype=bool)
-    for probe in claim_order(probes, named):
-        rec, shaped = probe.rec, shapes[prefix + probe.key].to_numpy()
+    # Each probe sees the cells no earlier probe claimed (an entity that needs its header only under one).
+    for probe in column_probes(probes, named):
+        rec, shaped = probe.rec, shapes[prefix + probe.key].to_numpy() & ~claimed
         if not shaped.any():
             continue
         if probe.masked:
@@ -254,7 +255,7 @@ def _replay(v: pl.Series, shapes: pl.DataFrame, prefix: str, probes: Sequence[Pr
                 masks[i].add(rec.entity)
             continue
         shaped_by[rec.entity] = shaped
-        todo = np.flatnonzero(shaped & ~claimed)
+        todo = np.flatnonzero(shaped)
         if not len(todo):
             continue
         values = v.gather(todo).str.strip_chars()

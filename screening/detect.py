@@ -4,20 +4,23 @@ the candidates a vectorised filter let through.
 Per batch, two phases:
 
 * phase A is one polars ``select`` over all columns, which polars evaluates in parallel with no Python in
-  between: per structured column, one combined alternation of the *inactive* probes (patterns not seen in
-  this column so far) and of the full-width characters ("anything new?"), the whole-cell shape of each
-  *active* probe, and the expression validators on the shaped cells; per free-text column, the matches of
-  one alternation of every identifier pattern;
-* phase B counts per column (two threads): in priority order, the validator on the shaped cells that no
-  higher-priority entity claimed (numpy over the Arrow buffer for the checksums). Counting is exclusive: a
-  value that validates as an ID number is not also counted as a bank card or a credit code, and it is
-  never offered to their validators. A value that counts only under a header naming its entity (an entity
-  with ``header_required``, a value matching ``header_only_pattern``) claims its cell only under such a
-  header; elsewhere it is counted but the entities after it still see it. A column whose batch holds
-  something new takes the general path:
-  normalised (NFKC), every probe evaluated, the new ones become active.
+  between: per column, the non-empty cells and whether any cell holds full-width characters to fold; per
+  free-text column also the matches of one alternation of every identifier pattern;
+* phase B counts per column (two threads). A structured column's probes (one per entity, one per entity's
+  masked form) run in claim order: first the entities its header names, then by priority. Each probe sees
+  only the cells no earlier probe claimed: its validator runs on them (numpy over the Arrow buffer for the
+  checksums), and its shape regex on the ones the validator rejected. Counting is exclusive: a value that
+  validates as an ID number is not also counted as a bank card or a credit code, and it is never offered to
+  their validators. A value that counts only under a header naming its entity (an entity with
+  ``header_required``, a value matching ``header_only_pattern``) claims its cell only under such a header;
+  elsewhere it is counted but the entities after it still see it. An entity with ``header_required`` is not
+  probed at all in a column whose header does not name it: there it would count nothing.
 
-The first batch probes every pattern on its first ``FIRST_LOOK_CELLS`` cells to start the active set.
+Only the *active* probes run on every batch: those whose shape occurred in the column so far (the first
+batch probes every pattern on its first ``FIRST_LOOK_CELLS`` cells to start the set). One alternation of the
+inactive probes over the cells they would have seen asks whether anything new turned up; a batch where it
+did, or that holds full-width text, takes the general path: normalised (NFKC), every probe evaluated, the new
+ones become active.
 
 Free-text columns: one alternation of every identifier pattern extracts the candidates inside the cells;
 each candidate goes to the first entity, by priority, whose shape and validator it passes. Names, places
@@ -32,10 +35,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from recognizers import Recognizer, preceded_by
 from screening.operators import mask_value
@@ -55,6 +59,38 @@ _FULLWIDTH = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0a\uff0b\uff0d\u
 """Full-width digits, letters, ＠ ＊ ＋ － ． and the ideographic space: what NFKC must fold before identifiers
 match. Full-width punctuation (，：（）) is ordinary in Chinese text and needs no normalising."""
 _CJK = "[\u4e00-\u9fff]"
+
+# The UTF-8 bytes of _FULLWIDTH: EF BC xx (U+FF00-FF3F), EF BD xx (U+FF40-FF7F), E3 80 80 (U+3000).
+_WIDE_BC = np.zeros(256, dtype=bool)
+_WIDE_BC[[0x8A, 0x8B, 0x8D, 0x8E, *range(0x90, 0x9A), *range(0xA0, 0xBB)]] = True  # ＊＋－． ０-９ ＠Ａ-Ｚ
+_WIDE_BD = np.zeros(256, dtype=bool)
+_WIDE_BD[0x81:0x9B] = True  # ａ-ｚ
+
+
+def has_fullwidth(v: pl.Series) -> bool:
+    """Does any cell hold a character of ``_FULLWIDTH``? The same answer as that regex, read from the UTF-8
+    bytes with numpy at several times its speed (the regex engine has no fast scan for a class of multi-byte
+    characters)."""
+    arr = v.cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    data_buf = arr.buffers()[2]
+    if data_buf is None:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    # Null cells keep no bytes (their offsets do not advance), so the values' bytes are the span they cover.
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) < 3:
+        return False
+    lead = np.flatnonzero(data[:-2] == 0xEF)
+    if len(lead):
+        b1, b2 = data[lead + 1], data[lead + 2]
+        if ((b1 == 0xBC) & _WIDE_BC[b2] | (b1 == 0xBD) & _WIDE_BD[b2]).any():
+            return True
+    lead = np.flatnonzero(data[:-2] == 0xE3)
+    return bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
 
 
 @dataclass(frozen=True)
@@ -129,11 +165,29 @@ def normalised(name: str) -> pl.Expr:
     return pl.when(v.str.len_bytes() > 0).then(v).otherwise(None)
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """What one probe found in a batch of one structured column, before it is counted."""
+
+    probe: Probe
+    shaped: int
+    """Cells, among those no earlier probe claimed, with the probe's shape."""
+    valid: np.ndarray
+    """Positions of those cells that validate."""
+    header_only: int = 0
+    """How many of the valid cells count only under a header naming the entity."""
+
+
+def _alternation(probes: Sequence[Probe]) -> str:
+    """One regex matching a whole cell that any of ``probes`` would see as its shape."""
+    return "|".join(f"(?:{p.full_pattern()})" for p in probes)
+
+
 class Detector:
     """Accumulates evidence for every column of one dataset, batch by batch.
 
-    Within a column, probes run in priority order and validators run on unclaimed candidates only: a cell
-    that validates as an ID number is not offered to the credit-code and bank-card validators.
+    Within a column, probes run in claim order (:func:`claim_order`), each on the cells no earlier probe
+    claimed: a cell that validates as an ID number is not offered to the credit-code and bank-card validators.
     """
 
     def __init__(
@@ -149,23 +203,21 @@ class Detector:
         self.probes = build_probes(recognizers)
         self.columns = columns
         self.ner_sample_cells = ner_sample
-        self.evidence = {c: ColumnEvidence(c, active={p.key for p in self.probes}) for c in columns}
         from screening.profile import header_names  # late: the profile stage builds on this module
 
         self._named = {c: header_names(c, recognizers) for c in columns}
         """Per column, the entities its header names (for the values that count only under such a header)."""
-        self._all = {p.key for p in self.probes}
-        self._in_phase_b: set[str] = set()
-        """Entities whose expression validator failed in phase A: validated in phase B, contained."""
+        self._order = {c: column_probes(self.probes, self._named[c]) for c in columns}
+        """Per column, the probes that can count there, in claim order."""
+        self.evidence = {c: ColumnEvidence(c, active={p.key for p in self._order[c]}) for c in columns}
 
     def observe(self, df: pl.DataFrame) -> None:
         """Add one batch's evidence.
 
         Phase A is one polars ``select`` over every column (polars runs the expressions in parallel, with
-        no Python in between): each active probe's whole-cell shape, and one "anything new?" alternation
-        of the inactive probes and full-width characters. Phase B counts per column in Python, running the
-        validators on the shaped cells only. A column whose batch holds something new (or full-width
-        text to normalise) takes the general path, which evaluates every probe.
+        no Python in between): the non-empty cells and whether any cell has full-width characters to fold;
+        for a free-text column also the identifier candidates inside its cells. Phase B counts per column,
+        two columns at a time (see :meth:`_structured`).
         """
         if df.height == 0:
             return
@@ -176,14 +228,7 @@ class Detector:
         exprs: list[pl.Expr] = []
         for i, (name, _) in enumerate(pairs):
             exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
-        try:
-            found = df.select(exprs) if exprs else pl.DataFrame()
-        except Exception:  # noqa: BLE001 - a recognizer's expression failed: validate in phase B instead
-            self._in_phase_b |= {p.rec.entity for p in self.probes if _expr_check(p) is not None}
-            exprs = []
-            for i, (name, _) in enumerate(pairs):
-                exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
-            found = df.select(exprs) if exprs else pl.DataFrame()
+        found = df.select(exprs)
         work = [(name, raw, i) for i, (name, raw) in enumerate(pairs)]
         if len(work) == 1:
             self._phase_b(work[0][0], work[0][1], work[0][2], found)
@@ -194,30 +239,14 @@ class Detector:
 
     def _phase_a(self, i: int, ev: ColumnEvidence, v: pl.Expr) -> list[pl.Expr]:
         """Expressions evaluated for column number ``i`` in the batch's one select."""
-        out = [(v.str.len_bytes() > 0).sum().alias(f"{i}|n")]
+        out = [
+            (v.str.len_bytes() > 0).sum().alias(f"{i}|n"),
+        ]
         if ev.mode == "free_text":
-            return out + [
-                v.str.contains(_FULLWIDTH).any().alias(f"{i}|new"),
+            out += [
                 v.str.len_chars().sum().alias(f"{i}|chars"),
                 v.str.extract_all(self._free_text_alt).alias(f"{i}|found"),
             ]
-        # One pass asks both "a new kind of value?" and "full-width characters to normalise?"
-        inactive = [p for p in self.probes if p.key not in ev.active]
-        alt = "|".join([f"(?:{p.full_pattern()})" for p in inactive] + [_FULLWIDTH])
-        out.append(v.str.contains(alt).any().alias(f"{i}|new"))
-        stripped = v.str.strip_chars()
-        for p in self.probes:
-            if p.key in ev.active:
-                shaped = v.str.contains(p.full_pattern()).fill_null(False)
-                out.append(shaped.alias(f"{i}|{p.key}"))
-                check = _expr_check(p) if p.rec.entity not in self._in_phase_b else None
-                if check is not None:  # an expression validator runs here, in parallel, on every shaped cell
-                    try:
-                        ok = check(stripped).fill_null(False)
-                    except Exception:  # noqa: BLE001 - contained in phase B (see _checked)
-                        self._in_phase_b.add(p.rec.entity)
-                        continue
-                    out.append((shaped & ok).alias(f"{i}|{p.key}|ok"))
         return out
 
     def _phase_b(self, name: str, raw: pl.Series, i: int, found: pl.DataFrame) -> None:
@@ -226,19 +255,18 @@ class Detector:
         n = int(found[f"{i}|n"][0] or 0)
         if not n:
             return
-        if found[f"{i}|new"][0]:
+        v = _as_text(raw)
+        if has_fullwidth(v):  # full-width text to fold first
             self._observe_column(ev, raw)
             return
-        ev.non_null += n
-        v = _as_text(raw)
         if ev.mode == "free_text":
+            ev.non_null += n
             ev.chars += int(found[f"{i}|chars"][0] or 0)
             self._count_free_text(ev, found[f"{i}|found"], v)
             self._add_ner_sample(ev, v)
             return
-        masks = {p.key: found[f"{i}|{p.key}"] for p in self.probes if f"{i}|{p.key}" in found.columns}
-        valid = {p.key: found[f"{i}|{p.key}|ok"] for p in self.probes if f"{i}|{p.key}|ok" in found.columns}
-        self._count_structured(ev, v, [p for p in self.probes if p.key in masks], masks, valid)
+        if not self._structured(ev, v, n):
+            self._observe_column(ev, raw)
 
     def _add_ner_sample(self, ev: ColumnEvidence, v: pl.Series) -> None:
         need = self.ner_sample_cells - len(ev.ner_sample)
@@ -254,17 +282,45 @@ class Detector:
         v = self._normalised(v)
         self._first_look(ev, v.head(10_000))
         if ev.mode == "structured":
-            # Start with the probes whose shape occurs in the first cells; phase A notices the rest.
+            # Start with the probes whose shape occurs in the first cells; later batches notice the rest.
             head = pl.DataFrame({"v": v.head(FIRST_LOOK_CELLS)})
+            probes = self._order[ev.name]
             # one select: polars runs the probes' searches on every core
-            hits = head.select([pl.col("v").str.contains(p.full_pattern()).any().alias(p.key) for p in self.probes])
+            hits = head.select([pl.col("v").str.contains(p.full_pattern()).any().alias(p.key) for p in probes])
             ev.active = {key for key, hit in hits.row(0, named=True).items() if hit}
 
     # ----------------------------------------------------------------------------------------- column
+    def _structured(self, ev: ColumnEvidence, v: pl.Series, n: int) -> bool:
+        """The fast path for a structured column's batch: the active probes only, each on the cells no earlier
+        probe claimed. In a clean column the first probe claims every cell and the others look at none.
+
+        The active probes stand for all probes only if no inactive probe could have counted in this batch: it
+        would have seen the unclaimed cells, and the cells claimed by a probe after it in claim order. One
+        alternation of those inactive probes over those cells asks; when it finds something, nothing is
+        counted and the caller takes the general path. Returns whether the batch was counted."""
+        order = self._order[ev.name]
+        active = [p for p in order if p.key in ev.active]
+        inactive = [p for p in order if p.key not in ev.active]
+        stripped = v.str.strip_chars()
+        unclaimed = (v.str.len_bytes() > 0).fill_null(False).to_numpy()
+        claims, claimed_by = self._claims(ev, stripped, active, unclaimed)
+        if inactive:
+            rank = {p.key: r for r, p in enumerate(order)}
+            looks = [(np.flatnonzero(unclaimed), inactive)]
+            for a, p in enumerate(active):
+                before = [q for q in inactive if rank[q.key] < rank[p.key]]
+                if before:
+                    looks.append((np.flatnonzero(claimed_by == a), before))
+            for idx, probes in looks:
+                if len(idx) and stripped.gather(idx).str.contains(_alternation(probes)).any():
+                    return False
+        ev.non_null += n
+        self._commit(ev, stripped, claims)
+        return True
+
     def _observe_column(self, ev: ColumnEvidence, raw: pl.Series) -> None:
         """The general path for one column of one batch: normalise, then every probe."""
-        # Cells are not stripped here (a pass per column): patterns allow surrounding blanks, candidates
-        # are stripped. Empty and null cells are not screened; blank-only cells count as non-empty.
+        # Empty and null cells are not screened; blank-only cells count as non-empty (and match nothing).
         v = _as_text(raw)
         v = v.filter(v.str.len_bytes() > 0)
         if len(v) == 0:
@@ -276,7 +332,9 @@ class Detector:
             self._count_free_text(ev, v.str.extract_all(self._free_text_alt), v)
             self._add_ner_sample(ev, v)
             return
-        self._count_structured(ev, v, list(self.probes))
+        stripped = v.str.strip_chars()
+        claims, _ = self._claims(ev, stripped, self._order[ev.name], np.ones(len(v), dtype=bool))
+        self._commit(ev, stripped, claims)
 
     @staticmethod
     def _normalised(v: pl.Series) -> pl.Series:
@@ -306,57 +364,66 @@ class Detector:
         free = avg >= FREE_TEXT_MIN_CHARS and distinct >= FREE_TEXT_MIN_DISTINCT and prose and not wholly_vocab
         ev.mode = "free_text" if free else "structured"
 
-    def _count_structured(
-        self,
-        ev: ColumnEvidence,
-        v: pl.Series,
-        probes: list[Probe],
-        masks: dict[str, pl.Series] | None = None,
-        valid: dict[str, pl.Series] | None = None,
-    ) -> None:
-        # ``shaped`` is over every cell (so a probe stays active while its shape occurs, even where a
-        # higher-priority entity claims the cells); validators run on the unclaimed shaped cells only.
-        claimed = np.zeros(len(v), dtype=bool)
-        for p in claim_order(probes, self._named.get(ev.name, set())):
-            shaped = masks[p.key] if masks else v.str.contains(p.full_pattern()).fill_null(False)
-            n_shaped = int(shaped.sum())
-            if not n_shaped:
-                ev.active.discard(p.key)
-                continue
-            ev.active.add(p.key)
-            if p.masked:
-                ev.masked[p.rec.entity] += n_shaped
-                continue
-            ev.shaped[p.rec.entity] += n_shaped
-            todo = shaped.to_numpy() & ~claimed
-            n_open = int(todo.sum())
-            ev.open_shaped[p.rec.entity] += n_open
-            if not n_open:
-                continue
-            if valid and p.key in valid:  # validated in phase A
-                todo &= valid[p.key].to_numpy()
-                idx = np.flatnonzero(todo)
-                n_ok = len(idx)
-                if n_ok:
-                    ev.valid[p.rec.entity] += n_ok
-                    self._keep_examples(ev, p.rec, v.gather(idx[:EXAMPLES_PER_ENTITY]).str.strip_chars())
-                    claimed[self._claiming(ev, p.rec, idx, v)] = True
-                    if p.rec.entity in PERSON_KEYS:
-                        self._count_persons(ev, p.rec.entity, v.gather(idx).str.strip_chars())
-                continue
-            idx = np.flatnonzero(todo)
-            cand = (v if len(idx) == len(v) else v.gather(idx)).str.strip_chars()
-            ok = _checked(ev, p.rec, cand)
-            n_ok = int(ok.sum())
-            if n_ok:
-                ev.valid[p.rec.entity] += n_ok
-                self._keep_examples(ev, p.rec, cand.filter(ok))
-                claimed[self._claiming(ev, p.rec, idx[ok.to_numpy()], v)] = True
-                if p.rec.entity in PERSON_KEYS:
-                    self._count_persons(ev, p.rec.entity, cand.filter(ok))
+    def _claims(
+        self, ev: ColumnEvidence, stripped: pl.Series, probes: list[Probe], unclaimed: np.ndarray
+    ) -> tuple[list[_Claim], np.ndarray]:
+        """Each probe, in the given (claim) order, on the cells of ``stripped`` still ``unclaimed``: the cells
+        that validate, and how many have the probe's shape. A probe's claims are cleared from ``unclaimed``;
+        ``claimed_by`` gives per cell the position of the probe that claimed it (-1: none). Nothing is counted
+        yet (see :meth:`_commit`).
 
-    def _claiming(self, ev: ColumnEvidence, rec: Recognizer, idx: np.ndarray, v: pl.Series) -> np.ndarray:
-        """Which of the validated cells ``idx`` of ``v`` the entity takes from the entities after it.
+        The validator runs first and the shape regex only on the cells it rejected: a validator accepts only
+        values of its entity's shape (tested for every recognizer), and in a clean column it rejects none."""
+        claimed_by = np.full(len(stripped), -1, dtype=np.int16)
+        claims: list[_Claim] = []
+        for a, p in enumerate(probes):
+            idx = np.flatnonzero(unclaimed)
+            if not len(idx):
+                break
+            cand = stripped if len(idx) == len(stripped) else stripped.gather(idx)
+            if p.masked:  # counted, never claimed
+                claims.append(_Claim(p, int(cand.str.contains(p.full_pattern()).sum()), idx[:0]))
+                continue
+            ok = _checked(ev, p.rec, cand).fill_null(False).to_numpy()
+            rejected = np.flatnonzero(~ok)
+            shaped = int(ok.sum())
+            if len(rejected):
+                rest = cand if len(rejected) == len(cand) else cand.gather(rejected)
+                shaped += int(rest.str.contains(p.full_pattern()).sum())
+            valid = idx[ok]
+            taken, header_only = self._claiming(ev, p.rec, valid, stripped)
+            unclaimed[taken] = False
+            claimed_by[taken] = a
+            claims.append(_Claim(p, shaped, valid, header_only))
+        return claims, claimed_by
+
+    def _commit(self, ev: ColumnEvidence, stripped: pl.Series, claims: list[_Claim]) -> None:
+        """Count one batch's claims into the column's evidence. A probe seen once stays active for the rest of
+        the file (no flapping in and out of the general path)."""
+        for c in claims:
+            entity = c.probe.rec.entity
+            if not c.shaped:
+                continue
+            ev.active.add(c.probe.key)
+            if c.probe.masked:
+                ev.masked[entity] += c.shaped
+                continue
+            ev.shaped[entity] += c.shaped
+            ev.open_shaped[entity] += c.shaped
+            if not len(c.valid):
+                continue
+            ev.valid[entity] += len(c.valid)
+            if c.header_only:
+                ev.header_only[entity] += c.header_only
+            self._keep_examples(ev, c.probe.rec, stripped.gather(c.valid[:EXAMPLES_PER_ENTITY]))
+            if entity in PERSON_KEYS:
+                self._count_persons(ev, entity, stripped.gather(c.valid))
+
+    def _claiming(
+        self, ev: ColumnEvidence, rec: Recognizer, idx: np.ndarray, stripped: pl.Series
+    ) -> tuple[np.ndarray, int]:
+        """Which of the validated cells ``idx`` the entity takes from the entities after it, and how many of them
+        count only under a header naming it.
 
         A value that counts only under a header naming its entity takes its cell only under such a header, so
         that elsewhere the entities after it still see it: every value of an entity that needs its header
@@ -364,13 +431,12 @@ class Detector:
         ``汉``), which are also counted in ``ev.header_only``."""
         named = rec.entity in self._named.get(ev.name, ())
         if rec.header_required:
-            return idx if named else idx[:0]
+            return (idx if named else idx[:0]), 0
         if rec.header_only_pattern is None or not len(idx):
-            return idx
-        values = v.gather(idx).str.strip_chars()
+            return idx, 0
+        values = stripped.gather(idx)
         only = values.str.contains(f"^(?:{rec.header_only_pattern})$").fill_null(False).to_numpy()
-        ev.header_only[rec.entity] += int(only.sum())
-        return idx if named else idx[~only]
+        return (idx if named else idx[~only]), int(only.sum())
 
     def _count_persons(self, ev: ColumnEvidence, entity: str, values: pl.Series) -> None:
         """Distinct persons (hashes only) and, from ID numbers, persons under 14 on ``self.today``."""
@@ -434,6 +500,13 @@ def claim_order(probes: Sequence[Probe], named: Collection[str]) -> list[Probe]:
     return sorted(probes, key=lambda p: p.rec.entity not in named)
 
 
+def column_probes(probes: Sequence[Probe], named: Collection[str]) -> list[Probe]:
+    """The probes of a column whose header names ``named``, in claim order, without those of entities that need
+    a header naming them when this header does not: such an entity counts nothing and claims nothing there
+    (see ``screening.profile.decide``), so its values need not be looked at."""
+    return claim_order([p for p in probes if not p.rec.header_required or p.rec.entity in named], named)
+
+
 def _outside_negative_context(text: str | None, candidate: str, words: tuple[str, ...]) -> bool:
     """True when ``candidate`` occurs in ``text`` at least once not right after one of ``words``."""
     if not text:
@@ -450,14 +523,6 @@ def _outside_negative_context(text: str | None, candidate: str, words: tuple[str
 
 def _as_text(raw: pl.Series) -> pl.Series:
     return raw if raw.dtype == pl.String else raw.cast(pl.String)
-
-
-def _expr_check(p: Probe) -> Callable[[pl.Expr], pl.Expr] | None:
-    """The expression validator a probe's cells are checked with in phase A (None: none, or numpy's)."""
-    rec = p.rec
-    if p.masked or rec.valid_expr is None or rec.valid_series is not None:
-        return None
-    return cast(Callable[[pl.Expr], pl.Expr], getattr(rec.valid_expr, "__wrapped__", rec.valid_expr))
 
 
 def _id_key(values: pl.Series) -> pl.Series:

@@ -539,7 +539,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pl.
                 source,
                 read_options=pacsv.ReadOptions(
                     block_size=block,
-                    use_threads=False,
+                    use_threads=True,
                     column_names=internal,
                     encoding="utf8" if info.encoding.startswith("utf-8") else info.encoding,
                 ),

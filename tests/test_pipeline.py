@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.pipeline import Options, expand_paths, run_file, scan_file
 from screening.report import schema
@@ -212,6 +214,21 @@ def test_detector_folds_full_width_digits_but_not_chinese_punctuation() -> None:
     assert phone.mode == "structured" and phone.valid["CN_PHONE"] == 1000
     # examples are masked and in ASCII digits after folding
     assert all("*" in x for x in phone.examples["CN_PHONE"])
+
+
+_WIDE_OR_NOT = "a1 ，。、（）：０９Ａｚ＠＊\u3000\u3001中文£€\uff5b\uff3b"  # full-width forms and their neighbours
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_WIDE_OR_NOT), max_size=6)), max_size=12),
+    st.integers(0, 3),
+)
+def test_fullwidth_byte_scan_agrees_with_the_regex(cells: list[str | None], start: int) -> None:
+    from screening.detect import _FULLWIDTH, has_fullwidth
+
+    s = pl.Series(cells, dtype=pl.String).slice(start)  # a slice: offsets that do not start at zero
+    assert has_fullwidth(s) == bool(s.str.contains(_FULLWIDTH).any())
 
 
 @pytest.mark.parametrize("fails_at", ["build", "run"])
