@@ -196,11 +196,14 @@ class Detector:
         recognizers: tuple[Recognizer, ...],
         ner_sample: int = NER_SAMPLE_CELLS,
         today: dt.date | None = None,
+        masked_forms: bool = True,
     ):
         self.recognizers = recognizers
         self.today = today or dt.date.today()
         """Ages (minors under 14) are computed on this date."""
-        self.probes = build_probes(recognizers)
+        self.probes = tuple(p for p in build_probes(recognizers) if masked_forms or not p.masked)
+        """Every entity's values and, with ``masked_forms``, its already-masked values (a verifier looking for raw
+        values left behind counts no masked ones)."""
         self.columns = columns
         self.ner_sample_cells = ner_sample
         from screening.profile import header_names  # late: the profile stage builds on this module

@@ -287,7 +287,9 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         and not (st.action.operator == "redact" and st.action.params.get("drop"))
     )
     # The verifier looks for raw identifiers only (see _residual): names and places are not re-estimated.
-    verifier = Detector(changed, tuple(r for r in all_recognizers() if r.kind == "identifier"), ner_sample=0)
+    verifier = Detector(
+        changed, tuple(r for r in all_recognizers() if r.kind == "identifier"), ner_sample=0, masked_forms=False
+    )
 
     missing = [
         c for c in (*opts.qi, *([opts.sensitive_attr] if opts.sensitive_attr else [])) if c not in s.info.columns
@@ -401,8 +403,9 @@ def _mask_spec(entity: str | None, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _structured_expr(step: _Step) -> pl.Expr:
+    """The operator of a structured column, on its cells as screened (``normalised``, already in the column)."""
     a, p = step.action, step.profile
-    v = normalised(step.name)
+    v = pl.col(step.name)
     if a.operator == "redact":
         return pl.lit(None, dtype=pl.String).alias(step.name)
     if a.operator == "generalize":
@@ -430,13 +433,16 @@ def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
     steps = [st for st in plan if not (st.action.operator == "redact" and st.action.params.get("drop"))]
     spans = {st.name for st in steps if st.action.operator in SPAN_OPERATORS and st.profile.kind == "free_text"}
     exprs: list[pl.Expr] = []
+    operated: list[str] = []
     for step in steps:
         op = step.action.operator
         if op == "keep" or op in KEYED or step.name in spans:
             exprs.append(pl.col(step.name))
         else:
             exprs.append(_structured_expr(step))
-    out = df.select(exprs)
+            operated.append(step.name)
+    # An operator refers to its input several times and an eager select evaluates each reference: normalise once.
+    out = df.with_columns(normalised(c) for c in operated).select(exprs)
     for step in steps:
         op, params = step.action.operator, step.action.params
         if step.name in spans:

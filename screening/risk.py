@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 
 from screening.model import ColumnProfile
-from screening.operators import ADDRESS_KEEP
+from screening.operators import address_cut
 
 K_THRESHOLD = 5
 OCCUPATION_HEADERS = ("职业", "工作", "岗位", "zhiye", "occupation", "job", "profession")
@@ -46,7 +46,7 @@ class QuasiIdentifier:
     def expr(self) -> pl.Expr:
         v = pl.col(self.column).cast(pl.String).str.strip_chars()
         if self.derive == "region":
-            return v.str.extract(ADDRESS_KEEP, 1).alias(self.name)
+            return address_cut(v).alias(self.name)
         if self.derive == "id_region":
             return v.str.slice(0, 6).alias(self.name)
         if self.derive == "id_birth":

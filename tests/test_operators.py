@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening.classify import classify
 from screening.errors import ConfigError
@@ -313,3 +315,25 @@ def test_keys_never_reach_the_outputs(tmp_path: Path) -> None:
         for secret in (key.encode(), key.encode().hex().encode(), key.encode().hex().upper().encode()):
             assert secret not in data, f.name
     assert key not in result.output
+
+
+_ADDRESS_ALPHABET = "北京市海淀区浙江省杭州西湖县旗盟自治州地政治内蒙古路号室12a \n"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_ADDRESS_ALPHABET), max_size=24)), max_size=20))
+def test_address_cut_is_address_keep_group_one(values: list[str | None]) -> None:
+    """The fast cut (a DFA match plus ADDRESS_KEEP where the cut would take the whole value) keeps what the
+    capturing regex keeps, on random address-like text: short values, values ending at their district."""
+    from screening.operators import ADDRESS_KEEP, address_cut
+
+    s = pl.Series("a", values, dtype=pl.String)
+    fast = s.to_frame().select(address_cut(pl.col("a"))).to_series()
+    assert fast.to_list() == s.str.extract(ADDRESS_KEEP, 1).to_list()
+
+
+@pytest.mark.parametrize("value", ["北京市海淀区", "海淀区", "北京", "北京市", "浙江省杭州市西湖区文三路1号", "区区区"])
+def test_address_mask_where_the_district_ends_the_value(value: str) -> None:
+    assert pl.Series([value]).to_frame("a").select(mask_expr(pl.col("a"), {"style": "address"})).item() == mask_value(
+        value, {"style": "address"}
+    )
