@@ -29,11 +29,12 @@ and organisations are left to the NER sample (see ``screening.pipeline``).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -213,32 +214,67 @@ class Detector:
         self._order = {c: column_probes(self.probes, self._named[c]) for c in columns}
         """Per column, the probes that can count there, in claim order."""
         self.evidence = {c: ColumnEvidence(c, active={p.key for p in self._order[c]}) for c in columns}
+        self._last: dict[str, Future[None]] = {}
+        """Per column, the task counting its latest queued batch."""
+        self._queued: collections.deque[list[Future[None]]] = collections.deque()
+        self._pool: ThreadPoolExecutor | None = None
 
-    def observe(self, df: pl.DataFrame) -> None:
+    def observe(self, df: pl.DataFrame, wait: bool = True) -> None:
         """Add one batch's evidence.
 
         Phase A is one polars ``select`` over every column (polars runs the expressions in parallel, with
-        no Python in between): the non-empty cells and whether any cell has full-width characters to fold;
-        for a free-text column also the identifier candidates inside its cells. Phase B counts per column,
-        two columns at a time (see :meth:`_structured`).
+        no Python in between): the non-empty cells and, for a free-text column, the identifier candidates
+        inside its cells. Phase B counts per column on two threads (see :meth:`_structured`). With
+        ``wait=False`` the call returns once the batch is queued, so that the next batch's phase A (and the
+        reader) overlap this one's phase B; at most one batch is left queued, and :meth:`finish` waits for it.
+        A column's batches are counted in order.
         """
         if df.height == 0:
             return
         pairs = list(zip(self.columns, df.get_columns(), strict=True))
         for name, raw in pairs:
             if self.evidence[name].mode is None:
+                self.finish()  # _start decides the column's mode, which its queued batches read
                 self._start(self.evidence[name], _as_text(raw))
         exprs: list[pl.Expr] = []
         for i, (name, _) in enumerate(pairs):
             exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
         found = df.select(exprs)
-        work = [(name, raw, i) for i, (name, raw) in enumerate(pairs)]
-        if len(work) == 1:
-            self._phase_b(work[0][0], work[0][1], work[0][2], found)
-            return
-        # Columns are independent: two threads (numpy and polars release the GIL for their big loops).
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(lambda w: self._phase_b(w[0], w[1], w[2], found), work))
+        if self._pool is None:
+            # Two threads: columns are independent, numpy and polars release the GIL for their big loops, and
+            # the machine this is measured on has two cores. Tasks start in the order queued (FIFO).
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="screening-detect")
+        tasks = []
+        for i, (name, raw) in enumerate(pairs):
+            tasks.append(self._pool.submit(self._after, self._last.get(name), self._phase_b, name, raw, i, found))
+            self._last[name] = tasks[-1]
+        self._queued.append(tasks)
+        if wait:
+            self.finish()
+        elif len(self._queued) > 1:
+            for task in self._queued.popleft():
+                task.result()
+
+    def finish(self) -> None:
+        """Wait for every queued batch (and raise what its counting raised); the threads end until the next batch
+        (a process forked later inherits none of them busy)."""
+        try:
+            while self._queued:
+                for task in self._queued.popleft():
+                    task.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+                self._queued.clear()
+                self._last.clear()
+
+    @staticmethod
+    def _after(before: Future[None] | None, work: Callable[..., None], *args: object) -> None:
+        # Tasks start in the order they were queued, so the column's previous batch is running or done here.
+        if before is not None:
+            before.result()
+        work(*args)
 
     def _phase_a(self, i: int, ev: ColumnEvidence, v: pl.Expr) -> list[pl.Expr]:
         """Expressions evaluated for column number ``i`` in the batch's one select."""

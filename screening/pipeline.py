@@ -133,7 +133,7 @@ def screen(path: Path, opts: Options) -> Screening:
         advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
         for batch in read_ahead(io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance)):
             rows += batch.height
-            detector.observe(batch)
+            detector.observe(batch, wait=False)
             if (
                 rows == batch.height
                 and opts.ner_sample
@@ -142,6 +142,7 @@ def screen(path: Path, opts: Options) -> Screening:
                 # Let the name worker load the NER model while the rest of the file is screened.
                 ner_pool.submit(_ner_warm_up)
             submit_samples(final=False)
+        detector.finish()
         submit_samples(final=True)
         profiles = []
         for name in info.columns:
