@@ -51,8 +51,10 @@ class Recognizer:
     """Scalar validator on a matched candidate (Presidio's ``validate_result``); None = shape is enough."""
     valid_expr: Callable[[pl.Expr], pl.Expr] | None = None
     """Vectorised validator: a Utf8 expression of candidates -> Boolean; must agree with ``validate``."""
-    valid_series: Callable[[pl.Series], pl.Series] | None = None
-    """Optional faster twin of ``valid_expr`` for a Series of candidates (numpy over the Arrow buffer)."""
+    valid_series: Callable[..., pl.Series] | None = None
+    """Optional faster twin of ``valid_expr`` for a Series of candidates (numpy over the Arrow buffer), called as
+    ``valid_series(values)``, or ``valid_series(values, shaped=True)`` when every value is known to match
+    ``pattern`` wholly."""
     header_required: bool = False
     """Values alone never decide: the entity names a column only when the header names it too (a date is a
     date of birth only under a birth-date header, a digit string a bank account only under an account

@@ -264,24 +264,46 @@ def ascii_matrix(s: pl.Series, width: int) -> np.ndarray:
     return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
 
 
+def _ascii_digits_only(s: pl.Series) -> bool:
+    """Every byte of every value is an ASCII digit (a byte scan of the Arrow buffer, no regex)."""
+    arr = s.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    if arr.buffers()[2] is None:
+        return True
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((data - np.uint8(48)) <= 9).all())
+
+
+NON_DIGITS = "[^0-9]"
+"""The usual ``strip`` of :func:`fixed_width_series`: separators in a number (checked without a regex)."""
+
+
 def fixed_width_series(
     s: pl.Series,
     pattern: str,
     widths: Iterable[int],
     check: Callable[[np.ndarray], np.ndarray],
     strip: str | None = None,
+    shaped: bool = False,
 ) -> pl.Series:
-    """Boolean per value: fully matches ``pattern`` and ``check`` passes on its (separator-free) bytes."""
+    """Boolean per value: fully matches ``pattern`` and ``check`` passes on its (separator-free) bytes.
+
+    ``shaped``: the caller knows every non-null value matches ``pattern`` wholly (it ran that regex), so it is
+    not run again."""
     out = np.zeros(len(s), dtype=bool)
-    shaped = s.str.contains(f"^(?:{pattern})$").fill_null(False)
+    matched = s.is_not_null() if shaped else s.str.contains(f"^(?:{pattern})$").fill_null(False)
     # Separators are rare: skip the rewrite (a copy of the column) when no value has one.
-    text = s.str.replace_all(strip, "") if strip and s.str.contains(strip).any() else s
+    plain = strip == NON_DIGITS and _ascii_digits_only(s)
+    text = s.str.replace_all(strip, "") if strip and not plain and s.str.contains(strip).any() else s
     lengths = text.str.len_bytes().fill_null(0)
-    if len(s) and lengths.n_unique() == 1 and lengths[0] in set(widths) and shaped.all():
+    if len(s) and lengths.n_unique() == 1 and lengths[0] in set(widths) and matched.all():
         # The common case of a clean column: one width, every value shaped; no gather.
         return pl.Series(s.name, check(ascii_matrix(text, int(lengths[0]))), dtype=pl.Boolean)
     for width in widths:
-        idx = np.flatnonzero((shaped & (lengths == width)).to_numpy())
+        idx = np.flatnonzero((matched & (lengths == width)).to_numpy())
         if len(idx):
             out[idx] = check(ascii_matrix(text.gather(idx), width))
     return pl.Series(s.name, out, dtype=pl.Boolean)

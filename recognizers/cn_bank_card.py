@@ -16,6 +16,7 @@ from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
 from recognizers._common import (
     COMMON_NEGATIVE_HEADERS,
+    NON_DIGITS,
     evaluated_once,
     fixed_width_series,
     fullmatch_expr,
@@ -44,9 +45,9 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & luhn_expr(e.str.replace_all("[^0-9]", ""))).fill_null(False)
 
 
-def valid_series(s: pl.Series) -> pl.Series:
+def valid_series(s: pl.Series, shaped: bool = False) -> pl.Series:
     """Numpy twin of :func:`valid_expr` for a Series of candidates."""
-    return fixed_width_series(s, PATTERN, range(16, 20), luhn_matrix, strip="[^0-9]")
+    return fixed_width_series(s, PATTERN, range(16, 20), luhn_matrix, strip=NON_DIGITS, shaped=shaped)
 
 
 RECOGNIZER = Recognizer(

@@ -116,9 +116,11 @@ def _id15_matrix(m: np.ndarray) -> np.ndarray:
     return _PROVINCE_OK[prov] & date_ok_matrix(1900 + yy, month, day, _MIN_YEAR, _MAX_YEAR)
 
 
-def valid_series(s: pl.Series) -> pl.Series:
+def valid_series(s: pl.Series, shaped: bool = False) -> pl.Series:
     """Numpy twin of :func:`valid_expr` for a Series of candidates."""
-    return fixed_width_series(s, PATTERN, (15, 18), lambda m: _id18_matrix(m) if m.shape[1] == 18 else _id15_matrix(m))
+    return fixed_width_series(
+        s, PATTERN, (15, 18), lambda m: _id18_matrix(m) if m.shape[1] == 18 else _id15_matrix(m), shaped=shaped
+    )
 
 
 RECOGNIZER = Recognizer(

@@ -8,13 +8,23 @@ Number portability means the segment does not tell the carrier. 13-digit IoT num
 
 from __future__ import annotations
 
+import functools
 import re
 
+import numpy as np
 import polars as pl
 
 from recognizers import ASCII_BOUNDARY as B
 from recognizers import Recognizer
-from recognizers._common import COMMON_NEGATIVE_HEADERS, evaluated_once, fullmatch_expr, fullmatcher
+from recognizers._common import (
+    COMMON_NEGATIVE_HEADERS,
+    NON_DIGITS,
+    digit_matrix,
+    evaluated_once,
+    fixed_width_series,
+    fullmatch_expr,
+    fullmatcher,
+)
 
 PATTERN = rf"(?:\+86[ -]?|{B}(?:0086|86)[ -]?|{B})1[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}{B}"
 
@@ -37,6 +47,25 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     return (fullmatch_expr(e, PATTERN) & fullmatch_expr(national, SEGMENTS)).fill_null(False)
 
 
+@functools.cache
+def _segment_table() -> np.ndarray:
+    """Per 5-digit prefix (13800 …), is it in an allocated segment? The 6 digits after it never matter."""
+    prefixes = pl.Series([f"{n:05d}000000" for n in range(100_000)])
+    return prefixes.str.contains(f"^(?:{SEGMENTS})$").to_numpy()
+
+
+def _segment_matrix(m: np.ndarray) -> np.ndarray:
+    """(n, 11/13/15) ASCII digits, country prefix first: the national number's segment is allocated."""
+    d = digit_matrix(m[:, -11:]).astype(np.int32)
+    return _segment_table()[d[:, :5] @ np.array([10_000, 1_000, 100, 10, 1], dtype=np.int32)]
+
+
+def valid_series(s: pl.Series, shaped: bool = False) -> pl.Series:
+    """Numpy twin of :func:`valid_expr` for a Series of candidates (digits without separators: 11, or 13 and 15
+    with the 86 and 0086 prefixes; +86 loses its plus with the separators)."""
+    return fixed_width_series(s, PATTERN, (11, 13, 15), _segment_matrix, strip=NON_DIGITS, shaped=shaped)
+
+
 RECOGNIZER = Recognizer(
     entity="CN_PHONE",
     pattern=PATTERN,
@@ -44,6 +73,7 @@ RECOGNIZER = Recognizer(
     priority=20,
     validate=validate,
     valid_expr=valid_expr,
+    valid_series=valid_series,
     headers=(
         "手机", "手机号", "手机号码", "移动电话", "联系电话", "联系方式", "联系人电话", "电话", "电话号码",
         "手机联系方式", "shouji", "shoujihao", "shoujihaoma", "dianhua", "lianxidianhua", "lianxifangshi",

@@ -46,9 +46,9 @@ def valid_expr(e: pl.Expr) -> pl.Expr:
     ).fill_null(False)
 
 
-def valid_series(s: pl.Series) -> pl.Series:
+def valid_series(s: pl.Series, shaped: bool = False) -> pl.Series:
     """Numpy twin of :func:`valid_expr` for a Series of candidates."""
-    return fixed_width_series(s, PATTERN, (18,), uscc_matrix)
+    return fixed_width_series(s, PATTERN, (18,), uscc_matrix, shaped=shaped)
 
 
 RECOGNIZER = Recognizer(

@@ -69,9 +69,29 @@ _WIDE_BD[0x81:0x9B] = True  # ａ-ｚ
 
 
 def has_fullwidth(v: pl.Series) -> bool:
-    """Does any cell hold a character of ``_FULLWIDTH``? The same answer as that regex, read from the UTF-8
-    bytes with numpy at several times its speed (the regex engine has no fast scan for a class of multi-byte
-    characters)."""
+    """Does any cell hold a character of ``_FULLWIDTH``? (See :func:`scan_bytes`.)"""
+    return scan_bytes(v)[0]
+
+
+def _is_ascii_space(b: np.ndarray) -> np.ndarray:
+    return (b == 0x20) | ((b >= 0x09) & (b <= 0x0D))
+
+
+def _is_space_tail(b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    """The last two bytes of a 3-byte whitespace character E2 80 xx / E2 81 9F (U+2000-200A, 2028, 2029, 202F,
+    205F), given E2 before them."""
+    return ((b1 == 0x80) & (((b2 >= 0x80) & (b2 <= 0x8A)) | (b2 == 0xA8) | (b2 == 0xA9) | (b2 == 0xAF))) | (
+        (b1 == 0x81) & (b2 == 0x9F)
+    )
+
+
+def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
+    """Two facts about a column of text, read from its UTF-8 bytes with numpy rather than two regex passes (the
+    regex engine has no fast scan for a class of multi-byte characters):
+
+    * does any cell hold a character of ``_FULLWIDTH`` (to be folded by NFKC)?
+    * does any cell begin or end with whitespace (what ``str.strip_chars`` removes: Unicode White_Space)?
+    """
     arr = v.cast(pl.String).to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -79,19 +99,43 @@ def has_fullwidth(v: pl.Series) -> bool:
         arr = arr.cast(pa.large_string())
     data_buf = arr.buffers()[2]
     if data_buf is None:
-        return False
+        return False, False
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     # Null cells keep no bytes (their offsets do not advance), so the values' bytes are the span they cover.
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    if len(data) < 3:
-        return False
+    if not len(data):
+        return False, False
+    wide = False
     lead = np.flatnonzero(data[:-2] == 0xEF)
     if len(lead):
         b1, b2 = data[lead + 1], data[lead + 2]
-        if ((b1 == 0xBC) & _WIDE_BC[b2] | (b1 == 0xBD) & _WIDE_BD[b2]).any():
-            return True
-    lead = np.flatnonzero(data[:-2] == 0xE3)
-    return bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
+        wide = bool(((b1 == 0xBC) & _WIDE_BC[b2] | (b1 == 0xBD) & _WIDE_BD[b2]).any())
+    if not wide:
+        lead = np.flatnonzero(data[:-2] == 0xE3)
+        wide = bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
+    # First and last bytes of each non-empty value; reads past a short value's end (clipped to the buffer) can
+    # only find whitespace that is not there, which costs a strip, never a missed one.
+    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+    filled = ends > starts
+    starts, last = starts[filled], ends[filled] - 1
+    top = len(data) - 1
+    h0, h1, h2 = data[starts], data[np.minimum(starts + 1, top)], data[np.minimum(starts + 2, top)]
+    t0, t1, t2 = data[last], data[np.maximum(last - 1, 0)], data[np.maximum(last - 2, 0)]
+    edges = bool(
+        (
+            _is_ascii_space(h0)
+            | (h0 == 0xC2) & ((h1 == 0x85) | (h1 == 0xA0))
+            | (h0 == 0xE1) & (h1 == 0x9A) & (h2 == 0x80)
+            | (h0 == 0xE2) & _is_space_tail(h1, h2)
+            | (h0 == 0xE3) & (h1 == 0x80) & (h2 == 0x80)
+            | _is_ascii_space(t0)
+            | (t1 == 0xC2) & ((t0 == 0x85) | (t0 == 0xA0))
+            | (t2 == 0xE1) & (t1 == 0x9A) & (t0 == 0x80)
+            | (t2 == 0xE2) & _is_space_tail(t1, t0)
+            | (t2 == 0xE3) & (t1 == 0x80) & (t0 == 0x80)
+        ).any()
+    )
+    return wide, edges
 
 
 @dataclass(frozen=True)
@@ -232,10 +276,11 @@ class Detector:
         if df.height == 0:
             return
         pairs = list(zip(self.columns, df.get_columns(), strict=True))
-        for name, raw in pairs:
-            if self.evidence[name].mode is None:
-                self.finish()  # _start decides the column's mode, which its queued batches read
-                self._start(self.evidence[name], _as_text(raw))
+        starting = [(self.evidence[name], raw) for name, raw in pairs if self.evidence[name].mode is None]
+        if starting:
+            self.finish()  # _start decides a column's mode, which its queued batches read
+            with ThreadPoolExecutor(max_workers=2) as pool:  # columns are independent; polars releases the GIL
+                list(pool.map(lambda work: self._start(work[0], _as_text(work[1])), starting))
         exprs: list[pl.Expr] = []
         for i, (name, _) in enumerate(pairs):
             exprs += self._phase_a(i, self.evidence[name], pl.col(name).cast(pl.String))
@@ -295,7 +340,8 @@ class Detector:
         if not n:
             return
         v = _as_text(raw)
-        if has_fullwidth(v):  # full-width text to fold first
+        wide, edges = scan_bytes(v)
+        if wide:  # full-width text to fold first
             self._observe_column(ev, raw)
             return
         if ev.mode == "free_text":
@@ -304,7 +350,7 @@ class Detector:
             self._count_free_text(ev, found[f"{i}|found"], v)
             self._add_ner_sample(ev, v)
             return
-        if not self._structured(ev, v, n):
+        if not self._structured(ev, v.str.strip_chars() if edges else v, n):
             self._observe_column(ev, raw)
 
     def _add_ner_sample(self, ev: ColumnEvidence, v: pl.Series) -> None:
@@ -329,19 +375,19 @@ class Detector:
             ev.active = {key for key, hit in hits.row(0, named=True).items() if hit}
 
     # ----------------------------------------------------------------------------------------- column
-    def _structured(self, ev: ColumnEvidence, v: pl.Series, n: int) -> bool:
+    def _structured(self, ev: ColumnEvidence, stripped: pl.Series, n: int) -> bool:
         """The fast path for a structured column's batch: the active probes only, each on the cells no earlier
         probe claimed. In a clean column the first probe claims every cell and the others look at none.
 
         The active probes stand for all probes only if no inactive probe could have counted in this batch: it
         would have seen the unclaimed cells, and the cells claimed by a probe after it in claim order. One
         alternation of those inactive probes over those cells asks; when it finds something, nothing is
-        counted and the caller takes the general path. Returns whether the batch was counted."""
+        counted and the caller takes the general path. ``stripped``: the batch's cells without surrounding
+        whitespace. Returns whether the batch was counted."""
         order = self._order[ev.name]
         active = [p for p in order if p.key in ev.active]
         inactive = [p for p in order if p.key not in ev.active]
-        stripped = v.str.strip_chars()
-        unclaimed = (v.str.len_bytes() > 0).fill_null(False).to_numpy()
+        unclaimed = (stripped.str.len_bytes() > 0).fill_null(False).to_numpy()
         claims, claimed_by = self._claims(ev, stripped, active, unclaimed)
         if inactive:
             rank = {p.key: r for r, p in enumerate(order)}
@@ -423,12 +469,21 @@ class Detector:
             if p.masked:  # counted, never claimed
                 claims.append(_Claim(p, int(cand.str.contains(p.full_pattern()).sum()), idx[:0]))
                 continue
-            ok = _checked(ev, p.rec, cand).fill_null(False).to_numpy()
-            rejected = np.flatnonzero(~ok)
-            shaped = int(ok.sum())
-            if len(rejected):
-                rest = cand if len(rejected) == len(cand) else cand.gather(rejected)
-                shaped += int(rest.str.contains(p.full_pattern()).sum())
+            if p.rec.valid_series is not None:  # numpy twins test the shape first: run it once, for both
+                has_shape = cand.str.contains(p.full_pattern()).fill_null(False).to_numpy()
+                ok = np.zeros(len(cand), dtype=bool)
+                at = np.flatnonzero(has_shape)
+                if len(at):
+                    values = cand if len(at) == len(cand) else cand.gather(at)
+                    ok[at] = _checked(ev, p.rec, values, shaped=True).fill_null(False).to_numpy()
+                shaped = len(at)
+            else:
+                ok = _checked(ev, p.rec, cand).fill_null(False).to_numpy()
+                rejected = np.flatnonzero(~ok)
+                shaped = int(ok.sum())
+                if len(rejected):
+                    rest = cand if len(rejected) == len(cand) else cand.gather(rejected)
+                    shaped += int(rest.str.contains(p.full_pattern()).sum())
             valid = idx[ok]
             taken, header_only = self._claiming(ev, p.rec, valid, stripped)
             unclaimed[taken] = False
@@ -570,6 +625,8 @@ def _id_key(values: pl.Series) -> pl.Series:
 
 def _phone_key(values: pl.Series) -> pl.Series:
     """The national 11 digits: +86 138 1234 5678 and 13812345678 are one person."""
+    if (values.str.len_bytes() == 11).all():  # valid phone numbers of 11 characters are the 11 digits
+        return values
     return values.str.replace_all("[^0-9]", "").str.slice(-11)
 
 
@@ -593,11 +650,11 @@ def minors_in_id_numbers(ids: pl.Series, today: dt.date) -> int:
     return int(ids.to_frame("id").select((birth > threshold).sum()).item() or 0)
 
 
-def _checked(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> pl.Series:
+def _checked(ev: ColumnEvidence, rec: Recognizer, values: pl.Series, shaped: bool = False) -> pl.Series:
     """``_validate``, contained: when the vectorised validator raises, each value is checked on its own;
     a value whose check raises counts as not matching, and the first error is kept, with the value masked."""
     try:
-        return _validate(rec, values)
+        return _validate(rec, values, shaped)
     except Exception:  # noqa: BLE001 - a recognizer's bug must not stop the scan
         pass
     out = []
@@ -612,12 +669,13 @@ def _checked(ev: ColumnEvidence, rec: Recognizer, values: pl.Series) -> pl.Serie
     return pl.Series(values.name, out, dtype=pl.Boolean)
 
 
-def _validate(rec: Recognizer, values: pl.Series) -> pl.Series:
-    """Boolean per candidate (the vectorised validator; no validator means the shape is enough)."""
+def _validate(rec: Recognizer, values: pl.Series, shaped: bool = False) -> pl.Series:
+    """Boolean per candidate (the vectorised validator; no validator means the shape is enough). ``shaped``: the
+    candidates are known to match the pattern wholly (a numpy twin then skips that regex)."""
     if rec.valid_expr is None or len(values) == 0:
         return pl.Series([True] * len(values), dtype=pl.Boolean)
     if rec.valid_series is not None:
-        return rec.valid_series(values)
+        return rec.valid_series(values, shaped=True) if shaped else rec.valid_series(values)
     # On a materialised column the recognizers' evaluate-once wrapper (a one-element list per cell) is
     # pure overhead: call the check itself.
     check = getattr(rec.valid_expr, "__wrapped__", rec.valid_expr)

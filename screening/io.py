@@ -448,6 +448,7 @@ def iter_batches(
     info: DatasetInfo,
     batch_rows: int = 100_000,
     on_progress: Callable[[int], None] | None = None,
+    first_rows: int | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Stream the file as DataFrames of at most ``batch_rows`` rows; every column is pl.String, named as in
     ``info.columns``.
@@ -456,7 +457,8 @@ def iter_batches(
     CSV: empty fields (quoted or not) are null; blank lines are skipped unless the file has one column,
     where a blank line is an empty value. ``on_progress`` receives increasing units done out of
     ``progress_total(info)`` after each batch: bytes read for CSV (the parser reads a few blocks ahead),
-    rows for Parquet.
+    rows for Parquet. ``first_rows`` (CSV) makes the first frame smaller, so that a consumer can start on it
+    while the reader goes on.
     Raises InputError for problems found while reading.
     """
     if batch_rows < 1:
@@ -468,7 +470,11 @@ def iter_batches(
         raise InputError(p, f"cannot open: {_why(e)}") from None
     if size != info.bytes:
         raise InputError(p, "the file changed since it was opened")
-    frames = _iter_parquet(p, info, batch_rows) if info.format == "parquet" else _iter_csv(p, info, batch_rows)
+    frames = (
+        _iter_parquet(p, info, batch_rows)
+        if info.format == "parquet"
+        else _iter_csv(p, info, batch_rows, min(first_rows or batch_rows, batch_rows))
+    )
     done = 0
     empty = True
     for frame, units in frames:
@@ -512,7 +518,7 @@ class _RaggedRow:
     actual: int
 
 
-def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
+def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
     assert info.encoding is not None and info.delimiter is not None
     layout = _sniff_csv(p, info.bytes, info.encoding, info.delimiter)
     n = len(info.columns)
@@ -525,6 +531,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pl.
     block = _BLOCK
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
+    yielded = 0  # frames handed out: the first has ``first_rows`` rows
     while True:
         ragged: list[_RaggedRow] = []
 
@@ -573,10 +580,11 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pl.
                     continue
                 pending.append(rb)
                 pending_rows += rb.num_rows
-                while pending_rows >= batch_rows:
+                while pending_rows >= (want := first_rows if yielded == 0 else batch_rows):
                     table = pa.Table.from_batches(pending)
-                    yield _frame(table.slice(0, batch_rows), info.columns), source.count
-                    rest = table.slice(batch_rows)
+                    yield _frame(table.slice(0, want), info.columns), source.count
+                    yielded += 1
+                    rest = table.slice(want)
                     pending, pending_rows = rest.to_batches(), rest.num_rows
             break
         except pa.ArrowInvalid as e:

@@ -39,6 +39,8 @@ from screening.report import build_report, column_entry
 from screening.risk import K_THRESHOLD, GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
 from screening.rules import RulePack, load_pack
 
+FIRST_BATCH_ROWS = 20_000
+"""Rows of a scan's first batch (the others have ``Options.batch_rows``)."""
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 Progress = Callable[[str, int], Callable[[int], None]]
 """progress(label, total) -> advance(done_so_far); the CLI supplies a progress bar, the library none."""
@@ -131,7 +133,9 @@ def screen(path: Path, opts: Options) -> Screening:
                     ner[name] = ner_pool.submit(_ner_counts, ev.ner_sample)
 
         advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
-        for batch in read_ahead(io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance)):
+        # A small first batch: the columns' first look and probes start while the reader goes on.
+        batches = io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance, first_rows=FIRST_BATCH_ROWS)
+        for batch in read_ahead(batches):
             rows += batch.height
             detector.observe(batch, wait=False)
             if (
@@ -303,21 +307,34 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     after = GroupCounter(qis, opts.sensitive_attr)
     sampler = Sampler(opts.sample, opts.sample_mode, opts.seed) if opts.sample else None
 
-    def process(batch: pl.DataFrame) -> pl.DataFrame:
-        before.add(batch)
+    def process(batch: pl.DataFrame, side: ThreadPoolExecutor) -> pl.DataFrame:
+        counted = side.submit(before.add, batch)  # beside the operators: both are mostly polars, without the GIL
         out = _apply(batch, plan, opts)
         if changed:
-            verifier.observe(out.select([c for c in changed if c in out.columns]))
+            # counted on the detector's threads while the writer and the next batch go on
+            verifier.observe(out.select([c for c in changed if c in out.columns]), wait=False)
         after.add(out)
         if sampler is not None:
             sampler.add(out)
+        counted.result()
         return out
 
-    batches = (process(b) for b in source)
     encoding = s.info.encoding or "utf-8"
-    written = io.write_batches(
-        batches, data_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
-    )
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-groups") as side:
+            written = io.write_batches(
+                (process(b, side) for b in source),
+                data_path,
+                fmt,
+                encoding=encoding,
+                delimiter=s.info.delimiter or ",",
+                protect=[path],
+            )
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            verifier.finish()
+        raise
+    verifier.finish()
     report = s.report(opts)
     report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
     report["residual"] = _residual(verifier, s)

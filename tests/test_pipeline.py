@@ -216,19 +216,34 @@ def test_detector_folds_full_width_digits_but_not_chinese_punctuation() -> None:
     assert all("*" in x for x in phone.examples["CN_PHONE"])
 
 
-_WIDE_OR_NOT = "a1 ，。、（）：０９Ａｚ＠＊\u3000\u3001中文£€\uff5b\uff3b"  # full-width forms and their neighbours
+_BYTES_ALPHABET = (
+    "a1 ，。、（）：０９Ａｚ＠＊\u3000\u3001中文£€\uff5b\uff3b"  # full-width forms and their neighbours
+    "\t\n\x0b\x0c\r\x85\xa0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u2060\ufeffĀ"  # spaces, and not
+)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_WIDE_OR_NOT), max_size=6)), max_size=12),
+    st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(_BYTES_ALPHABET), max_size=6)), max_size=12),
     st.integers(0, 3),
 )
-def test_fullwidth_byte_scan_agrees_with_the_regex(cells: list[str | None], start: int) -> None:
-    from screening.detect import _FULLWIDTH, has_fullwidth
+def test_byte_scan_agrees_with_regex_and_strip(cells: list[str | None], start: int) -> None:
+    from screening.detect import _FULLWIDTH, scan_bytes
 
     s = pl.Series(cells, dtype=pl.String).slice(start)  # a slice: offsets that do not start at zero
-    assert has_fullwidth(s) == bool(s.str.contains(_FULLWIDTH).any())
+    wide, edges = scan_bytes(s)
+    assert wide == bool(s.str.contains(_FULLWIDTH).any())
+    # a false alarm only costs a strip; a miss would screen unstripped values
+    if (s.str.strip_chars() != s).any():
+        assert edges
+
+
+def test_byte_scan_of_clean_cells_finds_nothing() -> None:
+    from screening.detect import scan_bytes
+
+    assert scan_bytes(pl.Series(["13812345678", "张三丰", None, "a@b.cn", "北京市（海淀）", "Ā"])) == (False, False)
+    assert scan_bytes(pl.Series(["张三 ", None])) == (False, True)
+    assert scan_bytes(pl.Series(["\u3000张三"])) == (True, True)
 
 
 @pytest.mark.parametrize("fails_at", ["build", "run"])

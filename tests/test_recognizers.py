@@ -274,6 +274,11 @@ def test_scalar_and_vectorised_agree(rec: Recognizer) -> None:
     assert vector_valid(rec, values) == scalar
     if rec.valid_series is not None:  # the numpy twin used on candidate Series agrees too
         assert rec.valid_series(pl.Series(values, dtype=pl.String)).to_list() == scalar
+        # ... also when told that the values have the shape (the detector ran the shape regex already)
+        whole = pl.Series(values, dtype=pl.String).str.contains(f"^(?:{rec.pattern})$").to_list()
+        shaped_values = [v for v, w in zip(values, whole, strict=True) if w]
+        expected = [ok for ok, w in zip(scalar, whole, strict=True) if w]
+        assert rec.valid_series(pl.Series(shaped_values, dtype=pl.String), shaped=True).to_list() == expected
     assert vector_valid(rec, [None, "", " "]) == [False, False, False]
     # The detector validates first and runs the shape regex only on the values the validator rejected: that
     # counts right only if every value a validator accepts has the entity's shape.
