@@ -12,13 +12,15 @@ import hmac
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from recognizers._common import alternation, load_words
 from screening.errors import ConfigError
@@ -131,11 +133,11 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
     if style == "address":  # one regex replace: measured 6x faster than locating the cut and slicing
         cut = address_cut(e)
         return pl.when(cut.is_not_null()).then(pl.concat_str([cut, pl.lit(star * 4)])).otherwise(e)
-    if style == "email":
-        local = e.str.extract(r"^([^@]*)@", 1)
-        domain = e.str.extract(r"@(.*)$", 1)
+    if style == "email":  # local part and domain split at the first @ (str.partition), no regex
+        parts = e.str.splitn("@", 2)
+        local, domain = parts.struct.field("field_0"), parts.struct.field("field_1")
         return (
-            pl.when(local.is_not_null())
+            pl.when(domain.is_not_null())
             .then(pl.concat_str([local.str.slice(0, 1), pl.lit(star * 3 + "@"), domain]))
             .otherwise(mask_expr(e, {**GENERIC_MASK, "mask_char": star}))
         )
@@ -144,11 +146,66 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
         v4 = pl.concat_str([e.str.extract(r"^([^.]*)", 1), pl.lit(("." + star) * 3)])
         return pl.when(e.str.contains(":", literal=True)).then(v6).otherwise(v4)
     head, tail = int(spec.get("keep_head", 1)), int(spec.get("keep_tail", 1))
+    if len(star.encode()) == 1:  # identifiers are ASCII: masked in their bytes (see _mask_ascii)
+        return e.map_batches(lambda s: _mask_head_tail(s, head, tail, star), return_dtype=pl.String)
+    return _head_tail_expr(e, head, tail, stars)
+
+
+def _head_tail_expr(e: pl.Expr, head: int, tail: int, stars: Callable[[pl.Expr], pl.Expr] = _stars) -> pl.Expr:
+    n = e.str.len_chars().cast(pl.Int64)  # unsigned lengths would wrap below zero
     short = (n - (head + tail)) < 3
     h = pl.when(short).then(pl.min_horizontal(pl.lit(head), n // 4)).otherwise(pl.lit(head))
     t = pl.when(short).then(pl.min_horizontal(pl.lit(tail), n // 4)).otherwise(pl.lit(tail))
     tail_part = pl.when(t > 0).then(e.str.slice(n - t)).otherwise(pl.lit(""))
     return pl.concat_str([e.str.slice(0, h), stars(n - h - t), tail_part])
+
+
+def _mask_head_tail(s: pl.Series, head: int, tail: int, star: str) -> pl.Series:
+    masked = _mask_ascii(s, head, tail, star)
+    if masked is not None:
+        return masked
+    stars = _stars if star == MASK_CHAR else (lambda n: pl.lit(star * 256).str.slice(0, n.clip(lower_bound=0)))
+    return s.to_frame("v").select(_head_tail_expr(pl.col("v"), head, tail, stars)).to_series().alias(s.name)
+
+
+def _mask_ascii(s: pl.Series, head: int, tail: int, star: str) -> pl.Series | None:
+    """The head/tail mask of a column whose values are all ASCII, written into a copy of its bytes with numpy: the
+    same lengths, so the offsets and nulls carry over (None when a value is not ASCII). The rule is
+    :func:`_head_tail_keep`'s, per value."""
+    arr = s.cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    validity, offsets_buf, data_buf = arr.buffers()
+    if data_buf is None:
+        return None
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if len(data) and data.max() >= 0x80:
+        return None
+    lengths = np.diff(offsets)
+    short = lengths - (head + tail) < 3
+    keep_head = np.where(short, np.minimum(head, lengths // 4), head)
+    keep_tail = np.where(short, np.minimum(tail, lengths // 4), tail)
+    width = int(lengths[0]) if len(lengths) else 0
+    if len(lengths) and (lengths == width).all():  # one width (an ID or phone column): a matrix, columns masked
+        matrix = data.reshape(len(lengths), width).copy()
+        cols = np.arange(width)
+        matrix[(cols >= keep_head[:, None]) & (cols < width - keep_tail[:, None])] = ord(star)
+        out = matrix.reshape(-1)
+    else:
+        pos = np.arange(len(data)) - np.repeat(offsets[:-1] - offsets[0], lengths)
+        inner = (pos >= np.repeat(keep_head, lengths)) & (pos < np.repeat(lengths - keep_tail, lengths))
+        out = np.where(inner, np.uint8(ord(star)), data)
+    rebased = pa.py_buffer((offsets - offsets[0]).tobytes())
+    valid = None if arr.null_count == 0 else pc.is_valid(arr)
+    if valid is not None and valid.offset:
+        return None  # a sliced bitmap: the polars expression handles it
+    bitmap = None if valid is None else valid.buffers()[1]
+    masked = pa.LargeStringArray.from_buffers(len(arr), rebased, pa.py_buffer(out.tobytes()), bitmap, arr.null_count)
+    result = pl.from_arrow(masked)
+    assert isinstance(result, pl.Series)
+    return result.alias(s.name)
 
 
 # Address levels, matched from the start of the value. A province (from the list of GB/T 2260 provincial

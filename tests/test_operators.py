@@ -337,3 +337,38 @@ def test_address_mask_where_the_district_ends_the_value(value: str) -> None:
     assert pl.Series([value]).to_frame("a").select(mask_expr(pl.col("a"), {"style": "address"})).item() == mask_value(
         value, {"style": "address"}
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from("0123456789Xab-@. 张"), max_size=22)), max_size=15),
+    st.integers(0, 7),
+    st.integers(0, 5),
+    st.sampled_from(["*", "#", "＊"]),
+    st.integers(0, 2),
+)
+def test_head_tail_mask_in_bytes_is_the_expression(
+    values: list[str | None], head: int, tail: int, star: str, start: int
+) -> None:
+    """The numpy head/tail mask of ASCII columns (fixed width or not, with nulls, sliced) writes what the polars
+    expression and mask_value write; non-ASCII columns and characters take the expression."""
+    from screening.operators import _head_tail_expr, _stars
+
+    s = pl.Series("v", values, dtype=pl.String).slice(start)
+    spec = {"style": "head_tail", "keep_head": head, "keep_tail": tail, "mask_char": star}
+    got = s.to_frame().select(mask_expr(pl.col("v"), spec)).to_series().to_list()
+    stars = _stars if star == "*" else (lambda n: pl.lit(star * 256).str.slice(0, n.clip(lower_bound=0)))
+    assert got == s.to_frame().select(_head_tail_expr(pl.col("v"), head, tail, stars)).to_series().to_list()
+    assert got == [None if v is None else mask_value(v, spec) for v in s.to_list()]
+
+
+def test_head_tail_mask_of_a_fixed_width_column() -> None:
+    ids = pl.Series("id", ["11010119900307001X", "110101199003070012", None, "440301201012120011"])
+    got = ids.to_frame().select(mask_expr(pl.col("id"), {"style": "head_tail", "keep_head": 6, "keep_tail": 4}))
+    assert got.to_series().to_list() == ["110101********001X", "110101********0012", None, "440301********0011"]
+
+
+@pytest.mark.parametrize("value", ["a@b.cn", "@b.cn", "a@b@c", "abc", "张三@公司", "a@b\nc", "a@", "@"])
+def test_email_mask_expression_is_mask_value(value: str) -> None:
+    spec = {"style": "email"}
+    assert pl.select(mask_expr(pl.lit(value), spec)).item() == mask_value(value, spec)
