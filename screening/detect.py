@@ -43,6 +43,7 @@ import polars as pl
 import pyarrow as pa
 
 from recognizers import Recognizer, preceded_by
+from recognizers._common import ascii_matrix
 from screening.operators import mask_value
 from screening.persons import PersonSketch, hashes
 
@@ -71,6 +72,14 @@ _WIDE_BD[0x81:0x9B] = True  # ａ-ｚ
 def has_fullwidth(v: pl.Series) -> bool:
     """Does any cell hold a character of ``_FULLWIDTH``? (See :func:`scan_bytes`.)"""
     return scan_bytes(v)[0]
+
+
+_SPACE_LEAD = np.zeros(256, dtype=bool)
+_SPACE_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+"""First bytes of the non-ASCII whitespace characters."""
+_SPACE_END = np.zeros(256, dtype=bool)
+_SPACE_END[[0x85, 0xA0, *range(0x80, 0x8B), 0xA8, 0xA9, 0xAF, 0x9F]] = True
+"""Last bytes of the non-ASCII whitespace characters."""
 
 
 def _is_ascii_space(b: np.ndarray) -> np.ndarray:
@@ -114,28 +123,38 @@ def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
         lead = np.flatnonzero(data[:-2] == 0xE3)
         wide = bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
     # First and last bytes of each non-empty value; reads past a short value's end (clipped to the buffer) can
-    # only find whitespace that is not there, which costs a strip, never a missed one.
+    # only find whitespace that is not there, which costs a strip, never a missed one. Only values that begin
+    # or end with a byte of a non-ASCII space are looked at closer (in a CJK column, a few).
     starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
     filled = ends > starts
     starts, last = starts[filled], ends[filled] - 1
     top = len(data) - 1
-    h0, h1, h2 = data[starts], data[np.minimum(starts + 1, top)], data[np.minimum(starts + 2, top)]
-    t0, t1, t2 = data[last], data[np.maximum(last - 1, 0)], data[np.maximum(last - 2, 0)]
-    edges = bool(
-        (
-            _is_ascii_space(h0)
-            | (h0 == 0xC2) & ((h1 == 0x85) | (h1 == 0xA0))
+    h0, t0 = data[starts], data[last]
+    if (_is_ascii_space(h0) | _is_ascii_space(t0)).any():
+        return wide, True
+    at = starts[_SPACE_LEAD[h0]]
+    if len(at):
+        h0, h1, h2 = data[at], data[np.minimum(at + 1, top)], data[np.minimum(at + 2, top)]
+        if (
+            (h0 == 0xC2) & ((h1 == 0x85) | (h1 == 0xA0))
             | (h0 == 0xE1) & (h1 == 0x9A) & (h2 == 0x80)
             | (h0 == 0xE2) & _is_space_tail(h1, h2)
             | (h0 == 0xE3) & (h1 == 0x80) & (h2 == 0x80)
-            | _is_ascii_space(t0)
-            | (t1 == 0xC2) & ((t0 == 0x85) | (t0 == 0xA0))
-            | (t2 == 0xE1) & (t1 == 0x9A) & (t0 == 0x80)
-            | (t2 == 0xE2) & _is_space_tail(t1, t0)
-            | (t2 == 0xE3) & (t1 == 0x80) & (t0 == 0x80)
-        ).any()
-    )
-    return wide, edges
+        ).any():
+            return wide, True
+    at = last[_SPACE_END[t0]]
+    if len(at):
+        t0, t1, t2 = data[at], data[np.maximum(at - 1, 0)], data[np.maximum(at - 2, 0)]
+        edges = bool(
+            (
+                (t1 == 0xC2) & ((t0 == 0x85) | (t0 == 0xA0))
+                | (t2 == 0xE1) & (t1 == 0x9A) & (t0 == 0x80)
+                | (t2 == 0xE2) & _is_space_tail(t1, t0)
+                | (t2 == 0xE3) & (t1 == 0x80) & (t0 == 0x80)
+            ).any()
+        )
+        return wide, edges
+    return wide, False
 
 
 @dataclass(frozen=True)
@@ -619,7 +638,7 @@ def _as_text(raw: pl.Series) -> pl.Series:
 
 
 def _id_key(values: pl.Series) -> pl.Series:
-    return values.str.to_uppercase()
+    return values.str.to_uppercase() if values.str.contains("x", literal=True).any() else values
 
 
 def _phone_key(values: pl.Series) -> pl.Series:
@@ -636,6 +655,12 @@ MINOR_AGE = 14
 
 def minors_in_id_numbers(ids: pl.Series, today: dt.date) -> int:
     """Valid ID numbers (18 or 15 characters) whose holder is younger than ``MINOR_AGE`` on ``today``."""
+    year = today.year - MINOR_AGE
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    threshold = year * 10_000 + today.month * 100 + day  # born after this date: not yet 14 today
+    if len(ids) and ids.null_count() == 0 and (ids.str.len_bytes() == 18).all():  # the usual column: numpy
+        digits = ascii_matrix(ids, 18)[:, 6:14].astype(np.int64) - 48
+        return int((digits @ 10 ** np.arange(7, -1, -1, dtype=np.int64) > threshold).sum())
     v = pl.col("id")
     birth = (
         pl.when(v.str.len_bytes() == 18)
@@ -643,9 +668,6 @@ def minors_in_id_numbers(ids: pl.Series, today: dt.date) -> int:
         .otherwise(pl.lit("19") + v.str.slice(6, 6))
         .cast(pl.Int64, strict=False)
     )
-    year = today.year - MINOR_AGE
-    day = 28 if (today.month, today.day) == (2, 29) else today.day
-    threshold = year * 10_000 + today.month * 100 + day  # born after this date: not yet 14 today
     return int(ids.to_frame("id").select((birth > threshold).sum()).item() or 0)
 
 
