@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +29,6 @@ from screening.operators import (
     generalize_expr,
     mask_expr,
     mask_value,
-    pseudonym,
     pseudonymize_series,
 )
 from screening.policy import SPAN_OPERATORS, Override, choose_action
@@ -38,6 +36,8 @@ from screening.profile import decide
 from screening.report import build_report, column_entry
 from screening.risk import K_THRESHOLD, GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
 from screening.rules import RulePack, load_pack
+from screening.textpool import MIN_TEXTS as TEXTS_FOR_WORKERS
+from screening.textpool import text_workers
 
 FIRST_BATCH_ROWS = 20_000
 """Rows of a scan's first batch (the others have ``Options.batch_rows``)."""
@@ -320,8 +320,13 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         return out
 
     encoding = s.info.encoding or "utf-8"
+    free_text = [st for st in plan if st.action.operator in SPAN_OPERATORS and st.profile.kind == "free_text"]
+    texts = sum(st.profile.non_null for st in free_text)
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-groups") as side:
+        with (
+            text_workers(opts.workers if texts >= TEXTS_FOR_WORKERS else 1, opts.key),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-groups") as side,
+        ):
             written = io.write_batches(
                 read_ahead(process(b, side) for b in source),  # the next batch is processed while one is written
                 data_path,
@@ -482,24 +487,11 @@ def _mask_free_text(
     texts: list[str | None], opts: Options, operator: str = "mask", params: dict[str, Any] | None = None
 ) -> list[str | None]:
     """Every cell: spans found by the Presidio analyzer, replaced with each entity's mask, or with a keyed
-    pseudonym, or with an ``encrypt`` token (``e_…``, which ``screening reveal`` finds in the text again)."""
-    from screening.freetext import anonymize_text, find_entities_parallel
+    pseudonym, or with an ``encrypt`` token (``e_…``, which ``screening reveal`` finds in the text again); in the
+    run's text workers when they are open (``screening.textpool``)."""
+    from screening.textpool import mask
 
-    recs = by_entity()
-    replace: Callable[[str], str] | None = None
-    if operator == "pseudonymize":
-        assert opts.key is not None
-        replace = functools.partial(pseudonym, key=opts.key, hash=(params or {}).get("hash", "sha256"))
-    elif operator == "encrypt":
-        from screening.fpe import cipher_for
-
-        assert opts.key is not None
-        replace = cipher_for(opts.key).token
-    ops: dict[str, Callable[[str], str]] = {
-        e: replace or functools.partial(mask_value, spec=r.mask) for e, r in recs.items()
-    }
-    spans = find_entities_parallel(texts, workers=opts.workers)
-    return [t if not t or not sp else anonymize_text(t, sp, ops) for t, sp in zip(texts, spans, strict=True)]
+    return mask(texts, operator, params or {}, opts.key)
 
 
 def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
