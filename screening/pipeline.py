@@ -328,7 +328,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-groups") as side,
         ):
             written = io.write_batches(
-                read_ahead(process(b, side) for b in source),  # the next batch is processed while one is written
+                (process(b, side) for b in source),
                 data_path,
                 fmt,
                 encoding=encoding,
