@@ -253,27 +253,28 @@ def vin_expr(vin: pl.Expr) -> pl.Expr:
 # byte matrix read straight from the Arrow buffer does the same arithmetic about ten times faster.
 
 
-def ascii_matrix(s: pl.Series, width: int) -> np.ndarray:
-    """Values that are all exactly ``width`` ASCII bytes (no nulls) as an (n, width) uint8 matrix."""
-    arr = s.to_arrow()
+def utf8_buffers(s: pl.Series) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
+    """A text Series as an Arrow large-string array with its offsets and its values' bytes, both rebased to the
+    first value (numpy views, no copy beyond Arrow's conversion; a null value keeps no bytes)."""
+    arr = s.cast(pl.String).to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
-    return data[offsets[0] : offsets[-1]].reshape(len(arr), width)
+    data_buf = arr.buffers()[2]
+    data = np.zeros(0, dtype=np.uint8) if data_buf is None else np.frombuffer(data_buf, dtype=np.uint8)
+    return arr, offsets - offsets[0], data[offsets[0] : offsets[-1]]
+
+
+def ascii_matrix(s: pl.Series, width: int) -> np.ndarray:
+    """Values that are all exactly ``width`` ASCII bytes (no nulls) as an (n, width) uint8 matrix."""
+    _, _, data = utf8_buffers(s)
+    return data.reshape(len(s), width)
 
 
 def _ascii_digits_only(s: pl.Series) -> bool:
     """Every byte of every value is an ASCII digit (a byte scan of the Arrow buffer, no regex)."""
-    arr = s.to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
-    if arr.buffers()[2] is None:
-        return True
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    _, _, data = utf8_buffers(s)
     return bool(((data - np.uint8(48)) <= 9).all())
 
 

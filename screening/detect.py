@@ -4,8 +4,8 @@ the candidates a vectorised filter let through.
 Per batch, two phases:
 
 * phase A is one polars ``select`` over all columns, which polars evaluates in parallel with no Python in
-  between: per column, the non-empty cells and whether any cell holds full-width characters to fold; per
-  free-text column also the matches of one alternation of every identifier pattern;
+  between: per column, the non-empty cells; per free-text column also the matches of one alternation of every
+  identifier pattern;
 * phase B counts per column (two threads). A structured column's probes (one per entity, one per entity's
   masked form) run in claim order: first the entities its header names, then by priority. Each probe sees
   only the cells no earlier probe claimed: its validator runs on them (numpy over the Arrow buffer for the
@@ -40,10 +40,9 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from recognizers import Recognizer, preceded_by
-from recognizers._common import ascii_matrix
+from recognizers._common import ascii_matrix, utf8_buffers
 from screening.operators import mask_value
 from screening.persons import PersonSketch, hashes
 
@@ -67,11 +66,6 @@ _WIDE_BC = np.zeros(256, dtype=bool)
 _WIDE_BC[[0x8A, 0x8B, 0x8D, 0x8E, *range(0x90, 0x9A), *range(0xA0, 0xBB)]] = True  # ＊＋－． ０-９ ＠Ａ-Ｚ
 _WIDE_BD = np.zeros(256, dtype=bool)
 _WIDE_BD[0x81:0x9B] = True  # ａ-ｚ
-
-
-def has_fullwidth(v: pl.Series) -> bool:
-    """Does any cell hold a character of ``_FULLWIDTH``? (See :func:`scan_bytes`.)"""
-    return scan_bytes(v)[0]
 
 
 _SPACE_LEAD = np.zeros(256, dtype=bool)
@@ -101,17 +95,7 @@ def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
     * does any cell hold a character of ``_FULLWIDTH`` (to be folded by NFKC)?
     * does any cell begin or end with whitespace (what ``str.strip_chars`` removes: Unicode White_Space)?
     """
-    arr = v.cast(pl.String).to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    data_buf = arr.buffers()[2]
-    if data_buf is None:
-        return False, False
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    # Null cells keep no bytes (their offsets do not advance), so the values' bytes are the span they cover.
-    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    _, offsets, data = utf8_buffers(v)
     if not len(data):
         return False, False
     wide = False
@@ -125,7 +109,7 @@ def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
     # First and last bytes of each non-empty value; reads past a short value's end (clipped to the buffer) can
     # only find whitespace that is not there, which costs a strip, never a missed one. Only values that begin
     # or end with a byte of a non-ASCII space are looked at closer (in a CJK column, a few).
-    starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
+    starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     starts, last = starts[filled], ends[filled] - 1
     top = len(data) - 1

@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from recognizers._common import alternation, load_words
+from recognizers._common import alternation, load_words, utf8_buffers
 from screening.errors import ConfigError
 
 MASK_CHAR = "*"
@@ -172,15 +172,7 @@ def _mask_ascii(s: pl.Series, head: int, tail: int, star: str) -> pl.Series | No
     """The head/tail mask of a column whose values are all ASCII, written into a copy of its bytes with numpy: the
     same lengths, so the offsets and nulls carry over (None when a value is not ASCII). The rule is
     :func:`_head_tail_keep`'s, per value."""
-    arr = s.cast(pl.String).to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
-    validity, offsets_buf, data_buf = arr.buffers()
-    if data_buf is None:
-        return None
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    arr, offsets, data = utf8_buffers(s)
     if len(data) and data.max() >= 0x80:
         return None
     lengths = np.diff(offsets)
@@ -194,10 +186,10 @@ def _mask_ascii(s: pl.Series, head: int, tail: int, star: str) -> pl.Series | No
         matrix[(cols >= keep_head[:, None]) & (cols < width - keep_tail[:, None])] = ord(star)
         out = matrix.reshape(-1)
     else:
-        pos = np.arange(len(data)) - np.repeat(offsets[:-1] - offsets[0], lengths)
+        pos = np.arange(len(data)) - np.repeat(offsets[:-1], lengths)
         inner = (pos >= np.repeat(keep_head, lengths)) & (pos < np.repeat(lengths - keep_tail, lengths))
         out = np.where(inner, np.uint8(ord(star)), data)
-    rebased = pa.py_buffer((offsets - offsets[0]).tobytes())
+    rebased = pa.py_buffer(offsets.tobytes())
     valid = None if arr.null_count == 0 else pc.is_valid(arr)
     if valid is not None and valid.offset:
         return None  # a sliced bitmap: the polars expression handles it
