@@ -310,11 +310,15 @@ class Detector:
                 for task in self._queued.popleft():
                     task.result()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-                self._queued.clear()
-                self._last.clear()
+            self.close()
+
+    def close(self) -> None:
+        """Stop counting: queued batches are dropped and their errors ignored (the caller is already failing)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._queued.clear()
+        self._last.clear()
 
     @staticmethod
     def _after(before: Future[None] | None, work: Callable[..., None], *args: object) -> None:

@@ -121,7 +121,7 @@ def screen(path: Path, opts: Options) -> Screening:
     rows = 0
     # The NER model holds the GIL for much of its work: in a thread it would slow the column threads, so the
     # name sample runs in a process of its own (forked on Linux, so it starts at once).
-    with ThreadPoolExecutor(max_workers=1) as pool, _ner_pool() as ner_pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, _ner_pool() as ner_pool, contextlib.closing(detector):
         sha: Future[str] = pool.submit(io.sha256_file, path)
         ner: dict[str, Future[tuple[Counter[str], list[tuple[str, str]]]]] = {}
 
@@ -320,8 +320,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         return out
 
     encoding = s.info.encoding or "utf-8"
-    free_text = [st for st in plan if st.action.operator in SPAN_OPERATORS and st.profile.kind == "free_text"]
-    texts = sum(st.profile.non_null for st in free_text)
+    texts = sum(st.profile.non_null for st in plan if _spans_masked(st))
     try:
         with (
             text_workers(opts.workers if texts >= TEXTS_FOR_WORKERS else 1, opts.key),
@@ -336,8 +335,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
                 protect=[path],
             )
     except BaseException:
-        with contextlib.suppress(Exception):  # the first error is the one to report
-            verifier.finish()
+        verifier.close()  # the first error is the one to report
         raise
     verifier.finish()
     report = s.report(opts)
@@ -451,10 +449,15 @@ def _structured_expr(step: _Step) -> pl.Expr:
     return chain.otherwise(fallback).alias(step.name)
 
 
+def _spans_masked(step: _Step) -> bool:
+    """A free-text column whose operator replaces the spans found in its cells."""
+    return step.action.operator in SPAN_OPERATORS and step.profile.kind == "free_text"
+
+
 def _apply(df: pl.DataFrame, plan: list[_Step], opts: Options) -> pl.DataFrame:
     """One batch through every column's operator; ``redact`` with ``drop`` leaves the column out."""
     steps = [st for st in plan if not (st.action.operator == "redact" and st.action.params.get("drop"))]
-    spans = {st.name for st in steps if st.action.operator in SPAN_OPERATORS and st.profile.kind == "free_text"}
+    spans = {st.name for st in steps if _spans_masked(st)}
     exprs: list[pl.Expr] = []
     operated: list[str] = []
     for step in steps:
