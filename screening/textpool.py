@@ -16,7 +16,11 @@ import functools
 import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from screening.errors import ScreeningError
 
 CACHE_SIZE = 50_000
 """Distinct texts per operator whose masked form the caller keeps."""
@@ -83,13 +87,14 @@ def _start_method() -> str:
 
 
 class TextPool:
-    """``workers`` processes masking free text, started once (see the module docstring)."""
+    """``workers`` processes masking free text, started once (see the module docstring). A worker that dies (out of
+    memory, killed) fails the run with one line rather than leaving it waiting."""
 
     def __init__(self, workers: int, key: bytes | None) -> None:
         ctx = multiprocessing.get_context(_start_method())
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["screening.freetext"])  # imported once, in the server
-        self._pool = ctx.Pool(workers, initializer=_worker_init, initargs=(key,))
+        self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(key,))
         self._cache: dict[tuple[str, str], dict[str, str]] = {}
 
     def mask(self, texts: Sequence[str | None], operator: str, hash_name: str) -> list[str | None]:
@@ -98,8 +103,13 @@ class TextPool:
         chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
         done: dict[str, str] = {}
         tasks = [(part, operator, hash_name) for part in chunks]
-        for part, masked in zip(chunks, self._pool.imap(_worker_mask, tasks), strict=True):
-            done.update(zip(part, masked, strict=True))  # type: ignore[arg-type]
+        try:
+            for part, masked in zip(chunks, self._pool.map(_worker_mask, tasks), strict=True):
+                done.update(zip(part, masked, strict=True))  # type: ignore[arg-type]
+        except BrokenProcessPool:
+            raise ScreeningError(
+                None, "a free-text worker process died (out of memory?); try again with --workers 1"
+            ) from None
         out = [t if not t else done[t] if t in done else cache[t] for t in texts]
         for text, masked_text in done.items():
             if len(text) <= CACHE_MAX_CHARS:
@@ -109,12 +119,10 @@ class TextPool:
         return out
 
     def close(self) -> None:
-        self._pool.close()
-        self._pool.join()
+        self._pool.shutdown(wait=True)
 
     def terminate(self) -> None:
-        self._pool.terminate()
-        self._pool.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 _active: TextPool | None = None

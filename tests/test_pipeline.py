@@ -180,6 +180,22 @@ def test_free_text_in_worker_processes_equals_in_process(dataset: Path, tmp_path
     assert outputs[0].to_list() != pl.read_csv(dataset, infer_schema=False)["备注"].to_list()
 
 
+def test_a_dead_text_worker_fails_with_one_line_not_a_hang() -> None:
+    from screening.errors import ScreeningError
+    from screening.textpool import TextPool
+
+    pool = TextPool(2, None)
+    try:
+        assert pool.mask(["张三的电话是13812345678"], "mask", "sha256") != ["张三的电话是13812345678"]
+        for process in list(pool._pool._processes.values()):  # type: ignore[attr-defined]
+            process.kill()
+            process.join()
+        with pytest.raises(ScreeningError, match="worker process died"):
+            pool.mask(["李四住在北京市海淀区中关村大街1号"], "mask", "sha256")
+    finally:
+        pool.terminate()
+
+
 def test_run_parquet_output_format(tmp_path: Path) -> None:
     opts = Options(output_format="parquet", ner_sample=0, workers=1)
     rep, _ = run_file(SAMPLES / "customers_gbk.csv", SAMPLES, tmp_path, opts)
