@@ -89,6 +89,11 @@ def _stars(n: pl.Expr) -> pl.Expr:
     return pl.lit(_STARS).str.slice(0, n.clip(lower_bound=0))
 
 
+def _stars_of(star: str) -> Callable[[pl.Expr], pl.Expr]:
+    """``n`` mask characters ``star`` per row (the default character's literal is built once)."""
+    return _stars if star == MASK_CHAR else (lambda n: pl.lit(star * 256).str.slice(0, n.clip(lower_bound=0)))
+
+
 def _head_tail_keep(length: int, head: int, tail: int) -> tuple[int, int]:
     # Leave at least three characters masked: short values reveal at most a quarter at each end.
     if length - (head + tail) < 3:
@@ -123,14 +128,14 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
     spec = spec or GENERIC_MASK
     style = spec.get("style", "head_tail")
     star = spec.get("mask_char", MASK_CHAR)
-    stars = (lambda n: pl.lit(star * 256).str.slice(0, n.clip(lower_bound=0))) if star != MASK_CHAR else _stars
+    stars = _stars_of(star)
     n = e.str.len_chars().cast(pl.Int64)  # unsigned lengths would wrap below zero
     if style == "name":
         compound = "|".join(compound_surnames())
         keep = pl.when(e.str.contains(f"^(?:{compound}).") if compound else pl.lit(False)).then(2).otherwise(1)
         keep = pl.min_horizontal(keep, (n - 1).clip(lower_bound=0))
         return pl.concat_str([e.str.slice(0, keep), stars(n - keep)])
-    if style == "address":  # one regex replace: measured 6x faster than locating the cut and slicing
+    if style == "address":  # the cut by a DFA match (address_cut), then the mask characters
         cut = address_cut(e)
         return pl.when(cut.is_not_null()).then(pl.concat_str([cut, pl.lit(star * 4)])).otherwise(e)
     if style == "email":  # local part and domain split at the first @ (str.partition), no regex
@@ -148,10 +153,11 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
     head, tail = int(spec.get("keep_head", 1)), int(spec.get("keep_tail", 1))
     if len(star.encode()) == 1:  # identifiers are ASCII: masked in their bytes (see _mask_ascii)
         return e.map_batches(lambda s: _mask_head_tail(s, head, tail, star), return_dtype=pl.String)
-    return _head_tail_expr(e, head, tail, stars)
+    return _head_tail_expr(e, head, tail, star)
 
 
-def _head_tail_expr(e: pl.Expr, head: int, tail: int, stars: Callable[[pl.Expr], pl.Expr] = _stars) -> pl.Expr:
+def _head_tail_expr(e: pl.Expr, head: int, tail: int, star: str = MASK_CHAR) -> pl.Expr:
+    stars = _stars_of(star)
     n = e.str.len_chars().cast(pl.Int64)  # unsigned lengths would wrap below zero
     short = (n - (head + tail)) < 3
     h = pl.when(short).then(pl.min_horizontal(pl.lit(head), n // 4)).otherwise(pl.lit(head))
@@ -164,8 +170,7 @@ def _mask_head_tail(s: pl.Series, head: int, tail: int, star: str) -> pl.Series:
     masked = _mask_ascii(s, head, tail, star)
     if masked is not None:
         return masked
-    stars = _stars if star == MASK_CHAR else (lambda n: pl.lit(star * 256).str.slice(0, n.clip(lower_bound=0)))
-    return s.to_frame("v").select(_head_tail_expr(pl.col("v"), head, tail, stars)).to_series().alias(s.name)
+    return s.to_frame("v").select(_head_tail_expr(pl.col("v"), head, tail, star)).to_series().alias(s.name)
 
 
 def _mask_ascii(s: pl.Series, head: int, tail: int, star: str) -> pl.Series | None:

@@ -40,7 +40,7 @@ from screening.textpool import MIN_TEXTS as TEXTS_FOR_WORKERS
 from screening.textpool import text_workers
 
 FIRST_BATCH_ROWS = 20_000
-"""Rows of a scan's first batch (the others have ``Options.batch_rows``)."""
+"""Rows of a scan's first batch of a CSV file (the others have ``Options.batch_rows``)."""
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 Progress = Callable[[str, int], Callable[[int], None]]
 """progress(label, total) -> advance(done_so_far); the CLI supplies a progress bar, the library none."""
