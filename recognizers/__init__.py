@@ -55,6 +55,9 @@ class Recognizer:
     """Optional faster twin of ``valid_expr`` for a Series of candidates (numpy over the Arrow buffer), called as
     ``valid_series(values)``, or ``valid_series(values, shaped=True)`` when every value is known to match
     ``pattern`` wholly."""
+    shape_is_valid: bool = False
+    """A value without surrounding blanks matches ``pattern`` wholly exactly when it validates (a closed list of
+    words): the detector then counts shapes from the validator and runs no shape regex."""
     header_required: bool = False
     """Values alone never decide: the entity names a column only when the header names it too (a date is a
     date of birth only under a birth-date header, a digit string a bank account only under an account

@@ -12,8 +12,10 @@ The checksum expressions refer to their input several times (one slice per chara
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import reduce, wraps
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,7 @@ def closed_vocabulary(decisive: Sequence[str], header_only: Sequence[str]) -> di
         "header_only_pattern": words_pattern(header_only),
         "validate": validate,
         "valid_expr": valid_expr,
+        "shape_is_valid": True,
     }
 
 
@@ -253,9 +256,39 @@ def vin_expr(vin: pl.Expr) -> pl.Expr:
 # byte matrix read straight from the Arrow buffer does the same arithmetic about ten times faster.
 
 
+_SHARED = threading.local()
+
+
+@contextlib.contextmanager
+def shared_buffers() -> Iterator[None]:
+    """Within the block, :func:`utf8_buffers` converts a Series object once on this thread, however many checks
+    read it (the whitespace scan, a validator's digit test and matrix: each conversion is a copy of the
+    column). The Series are kept alive until the block ends, so an ``id`` is not reused for another one."""
+    outer = getattr(_SHARED, "table", None)
+    if outer is None:
+        _SHARED.table = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _SHARED.table = None
+
+
 def utf8_buffers(s: pl.Series) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
     """A text Series as an Arrow large-string array with its offsets and its values' bytes, both rebased to the
     first value (numpy views, no copy beyond Arrow's conversion; a null value keeps no bytes)."""
+    table: dict[int, tuple[pl.Series, Any]] | None = getattr(_SHARED, "table", None)
+    if table is not None:
+        hit = table.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]  # type: ignore[no-any-return]
+    found = _utf8_buffers(s)
+    if table is not None:
+        table[id(s)] = (s, found)
+    return found
+
+
+def _utf8_buffers(s: pl.Series) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
     arr = s.cast(pl.String).to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()

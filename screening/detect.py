@@ -42,7 +42,7 @@ import numpy as np
 import polars as pl
 
 from recognizers import Recognizer, preceded_by
-from recognizers._common import ascii_matrix, utf8_buffers
+from recognizers._common import ascii_matrix, shared_buffers, utf8_buffers
 from screening.operators import mask_value
 from screening.persons import PersonSketch, hashes
 
@@ -99,13 +99,15 @@ def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
     if not len(data):
         return False, False
     wide = False
-    lead = np.flatnonzero(data[:-2] == 0xEF)
-    if len(lead):
-        b1, b2 = data[lead + 1], data[lead + 2]
-        wide = bool(((b1 == 0xBC) & _WIDE_BC[b2] | (b1 == 0xBD) & _WIDE_BD[b2]).any())
-    if not wide:
-        lead = np.flatnonzero(data[:-2] == 0xE3)
-        wide = bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
+    ascii_only = int(data.max()) < 0x80  # most identifier columns: neither scan below can find anything
+    if not ascii_only:
+        lead = np.flatnonzero(data[:-2] == 0xEF)
+        if len(lead):
+            b1, b2 = data[lead + 1], data[lead + 2]
+            wide = bool(((b1 == 0xBC) & _WIDE_BC[b2] | (b1 == 0xBD) & _WIDE_BD[b2]).any())
+        if not wide:
+            lead = np.flatnonzero(data[:-2] == 0xE3)
+            wide = bool(len(lead) and ((data[lead + 1] == 0x80) & (data[lead + 2] == 0x80)).any())
     # First and last bytes of each non-empty value; reads past a short value's end (clipped to the buffer) can
     # only find whitespace that is not there, which costs a strip, never a missed one. Only values that begin
     # or end with a byte of a non-ASCII space are looked at closer (in a CJK column, a few).
@@ -116,6 +118,8 @@ def scan_bytes(v: pl.Series) -> tuple[bool, bool]:
     h0, t0 = data[starts], data[last]
     if (_is_ascii_space(h0) | _is_ascii_space(t0)).any():
         return wide, True
+    if ascii_only:
+        return wide, False
     at = starts[_SPACE_LEAD[h0]]
     if len(at):
         h0, h1, h2 = data[at], data[np.minimum(at + 1, top)], data[np.minimum(at + 2, top)]
@@ -188,6 +192,8 @@ class ColumnEvidence:
     """Structured: valid cells (included in ``valid``) that count only under a header naming the entity
     (``Recognizer.header_only_pattern``)."""
     masked: Counter[str] = field(default_factory=Counter)
+    offered: Counter[str] = field(default_factory=Counter)
+    """Structured: cells offered to each probe's validator (how the next batch orders shape and validator)."""
     examples: dict[str, list[str]] = field(default_factory=dict)
     """Masked examples per entity (never raw)."""
     ner_sample: list[str] = field(default_factory=list)
@@ -223,6 +229,8 @@ class _Claim:
     """Positions of those cells that validate."""
     header_only: int = 0
     """How many of the valid cells count only under a header naming the entity."""
+    offered: int = 0
+    """Cells the probe looked at."""
 
 
 def _alternation(probes: Sequence[Probe]) -> str:
@@ -340,6 +348,10 @@ class Detector:
         return out
 
     def _phase_b(self, name: str, raw: pl.Series, i: int, found: pl.DataFrame) -> None:
+        with shared_buffers():  # the whitespace scan, shapes and validators read one copy of each column's bytes
+            self._count_batch(name, raw, i, found)
+
+    def _count_batch(self, name: str, raw: pl.Series, i: int, found: pl.DataFrame) -> None:
         ev = self.evidence[name]
         ev.rows += len(raw)
         n = int(found[f"{i}|n"][0] or 0)
@@ -475,7 +487,13 @@ class Detector:
             if p.masked:  # counted, never claimed
                 claims.append(_Claim(p, int(cand.str.contains(p.full_pattern()).sum()), idx[:0]))
                 continue
-            if p.rec.valid_series is not None:  # numpy twins test the shape first: run it once, for both
+            if p.rec.shape_is_valid:  # a closed list of words: a membership test answers both
+                ok = _checked(ev, p.rec, cand).fill_null(False).to_numpy()
+                shaped = int(ok.sum())
+            elif p.rec.valid_series is not None or ev.valid[p.rec.entity] * 2 < ev.offered[p.key]:
+                # Shape first, validator on the shaped cells: numpy twins test the shape anyway (run it once,
+                # for both), and where most cells failed the validator before, a second regex pass over the
+                # rejected cells would cost more than the validator on the few shaped ones.
                 has_shape = cand.str.contains(p.full_pattern()).fill_null(False).to_numpy()
                 ok = np.zeros(len(cand), dtype=bool)
                 at = np.flatnonzero(has_shape)
@@ -494,7 +512,7 @@ class Detector:
             taken, header_only = self._claiming(ev, p.rec, valid, stripped)
             unclaimed[taken] = False
             claimed_by[taken] = a
-            claims.append(_Claim(p, shaped, valid, header_only))
+            claims.append(_Claim(p, shaped, valid, header_only, len(idx)))
         return claims, claimed_by
 
     def _commit(self, ev: ColumnEvidence, stripped: pl.Series, claims: list[_Claim]) -> None:
@@ -502,6 +520,7 @@ class Detector:
         the file (no flapping in and out of the general path)."""
         for c in claims:
             entity = c.probe.rec.entity
+            ev.offered[c.probe.key] += c.offered
             if not c.shaped:
                 continue
             ev.active.add(c.probe.key)

@@ -288,6 +288,20 @@ def test_scalar_and_vectorised_agree(rec: Recognizer) -> None:
         assert 0.05 < sum(scalar[-3000 - len(examples) : -len(examples)]) / 3000 < 0.95
 
 
+@pytest.mark.parametrize("rec", [r for r in RECS if r.shape_is_valid], ids=ids)
+def test_shape_is_valid_holds(rec: Recognizer) -> None:
+    """Where a recognizer says so, the detector takes the validator's answer for the whole-value shape."""
+    rng = random.Random(f"closed-{rec.entity}")
+    examples = list(rec.examples_valid + rec.examples_invalid)
+    alphabet = "".join(sorted(set("".join(examples)))) + JUNK_ALPHABET
+    values = [mutate(rng, rng.choice(examples), alphabet).strip() for _ in range(3000)]
+    values += [*examples, "", "1", "12", "0", "male", "Male ", "女性", "汉族", "10", "90", "其他"]
+    values = [v.strip() for v in values]
+    whole = pl.Series(values, dtype=pl.String).str.contains(f"^\\s*(?:{rec.pattern})\\s*$").to_list()
+    assert whole == [rec.is_valid(v) for v in values]
+    assert any(whole) and not all(whole)
+
+
 def test_checksums_agree_with_stdnum() -> None:
     rng = random.Random("stdnum")
     bodies = [digits(rng, 17) for _ in range(5000)]
