@@ -292,7 +292,8 @@ def _utf8_buffers(s: pl.Series) -> tuple[pa.LargeStringArray, np.ndarray, np.nda
     arr = s.cast(pl.String).to_arrow()
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
+    if arr.type != pa.large_string():  # (Array.cast imports pyarrow.compute: ~0.05 s of start-up)
+        arr = arr.cast(pa.large_string())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data_buf = arr.buffers()[2]
     data = np.zeros(0, dtype=np.uint8) if data_buf is None else np.frombuffer(data_buf, dtype=np.uint8)

@@ -25,13 +25,14 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:  # pyarrow.compute and pyarrow.parquet cost ~0.1 s to import: only where a file needs them
+    import pyarrow.parquet as pq
 
 from screening.errors import ConfigError, InputError, OutputError
 from screening.model import DatasetInfo
@@ -382,6 +383,8 @@ def _open_parquet(p: Path, size: int) -> DatasetInfo:
 
 
 def _parquet_file(p: Path) -> pq.ParquetFile:
+    import pyarrow.parquet as pq
+
     try:
         # Without pre-buffering, pyarrow reads column chunks through a small buffer instead of loading a
         # whole row group's bytes up front: peak Arrow memory fell from 329 MB to 64 MB on a 3M-row file.
@@ -647,6 +650,8 @@ def _as_text(p: Path, arr: pa.Array, t: pa.DataType, name: str, offset: int) -> 
     at = arr.type
     if pa.types.is_string(at) or pa.types.is_large_string(at) or pa.types.is_string_view(at):
         return arr
+    import pyarrow.compute as pc
+
     if pa.types.is_floating(at):
         wide = arr.cast(pa.float64())
         whole = pc.and_(pc.is_finite(wide), pc.equal(pc.floor(wide), wide))
@@ -930,6 +935,8 @@ def _encodable(s: str, enc: str) -> bool:
 
 
 def _write_parquet(batches: Iterable[pl.DataFrame], tmp: Path, final: Path, columns: Sequence[str]) -> int:
+    import pyarrow.parquet as pq
+
     rows = 0
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None

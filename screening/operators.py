@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from recognizers._common import alternation, load_words, utf8_buffers
 from screening.errors import ConfigError
@@ -195,7 +194,7 @@ def _mask_ascii(s: pl.Series, head: int, tail: int, star: str) -> pl.Series | No
         inner = (pos >= np.repeat(keep_head, lengths)) & (pos < np.repeat(lengths - keep_tail, lengths))
         out = np.where(inner, np.uint8(ord(star)), data)
     rebased = pa.py_buffer(offsets.tobytes())
-    valid = None if arr.null_count == 0 else pc.is_valid(arr)
+    valid = None if arr.null_count == 0 else arr.is_valid()
     if valid is not None and valid.offset:
         return None  # a sliced bitmap: the polars expression handles it
     bitmap = None if valid is None else valid.buffers()[1]
