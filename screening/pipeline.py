@@ -307,8 +307,18 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     after = GroupCounter(qis, opts.sensitive_attr)
     sampler = Sampler(opts.sample, opts.sample_mode, opts.seed) if opts.sample else None
 
+    # the registration prefill's field types and date ranges, from this pass instead of one more read of the input
+    from screening.registration import Measurer, prefill, sample_rows
+
+    measurer = Measurer([column_entry(*c) for c in zip(s.profiles, s.classifications, s.actions, strict=True)])
+
+    def count(batch: pl.DataFrame) -> None:
+        before.add(batch)
+        if measurer.wants_more:
+            measurer.add(batch)
+
     def process(batch: pl.DataFrame, side: ThreadPoolExecutor) -> pl.DataFrame:
-        counted = side.submit(before.add, batch)  # beside the operators: both are mostly polars, without the GIL
+        counted = side.submit(count, batch)  # beside the operators: both are mostly polars, without the GIL
         out = _apply(batch, plan, opts)
         if changed:
             # counted on the detector's threads while the writer and the next batch go on
@@ -355,6 +365,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
             "seed": opts.seed if opts.sample_mode == "random" else None,
             "sha256": io.sha256_file(sample_path),
         }
+    report["registration"] = prefill(report, measurer.result(), None, sample_rows(report))
     report["timing"]["seconds"] = round(time.perf_counter() - t0, 3)
     return report, report_stem
 
@@ -521,11 +532,16 @@ def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------ after run: registration, manifest
 def after_run(report: dict[str, Any], opts: Options, name: str | None = None) -> dict[str, Any]:
-    """Add the registration prefill (``screening.registration``) to a run's report: one more streamed pass over
-    the input for field types and the date columns' time range, and the first rows of the desensitised sample."""
+    """Give a run's registration prefill (``screening.registration``, made by :func:`run_file` from its pass over
+    the input) the dataset name chosen with ``--name``; a report without one gets it here, with one more
+    streamed pass over the input for field types and the date columns' time range."""
     from screening.registration import measure, prefill, sample_rows
 
-    report["registration"] = prefill(report, measure(report, opts.batch_rows), name, sample_rows(report))
+    reg = report.get("registration")
+    if reg is None:
+        report["registration"] = prefill(report, measure(report, opts.batch_rows), name, sample_rows(report))
+    elif name:
+        reg["name"], reg["name_source"] = name, "option"
     return report
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,28 +235,51 @@ def measure(report: dict[str, Any], batch_rows: int = 100_000) -> dict[str, Any]
     row), read from the report's input file."""
     d = report["dataset"]
     info = io.open_source(d["path"], encoding=d.get("encoding"), delimiter=d.get("delimiter"))
-    by_name = {c["name"]: c for c in report["columns"]}
+    m = Measurer(report["columns"])
     batches = io.iter_batches(info, batch_rows=batch_rows)
     try:
-        first = next(batches)
-        types: dict[str, str] = {}
-        dated: dict[str, tuple[str, str]] = {}
-        for name in info.columns:
-            col = by_name.get(name, {})
-            kind, fmt = _type_of(first.get_column(name), col)
-            types[name] = kind
-            if fmt is not None:
-                dated[name] = (fmt, kind)
-        trackers = {n: _Dates(n, fmt, kind, _is_birth(n, by_name.get(n, {}))) for n, (fmt, kind) in dated.items()}
-        ranged = [t for t in trackers.values() if not t.birth]
-        if ranged:
-            for batch in _chain(first, batches):
-                for t in ranged:
-                    t.add(batch.get_column(t.name))
+        for batch in batches:
+            m.add(batch)
+            if not m.wants_more:
+                break
     finally:
         _close(batches)
-    columns = [t.result() for t in trackers.values()]
-    return {"types": types, "time": _overall(columns)}
+    return m.result()
+
+
+class Measurer:
+    """``measure`` fed the input's batches by a pass that reads them anyway (``run``'s): field types from the
+    first batch, the date columns' range from every batch."""
+
+    def __init__(self, columns: Sequence[dict[str, Any]]) -> None:
+        self._by_name = {c["name"]: c for c in columns}
+        self._types: dict[str, str] | None = None
+        self._trackers: dict[str, _Dates] = {}
+
+    @property
+    def wants_more(self) -> bool:
+        """Whether later batches change the result (a date column's range)."""
+        return self._types is None or any(not t.birth for t in self._trackers.values())
+
+    def add(self, batch: pl.DataFrame) -> None:
+        if self._types is None:
+            self._types = {}
+            dated: dict[str, tuple[str, str]] = {}
+            for name in batch.columns:
+                kind, fmt = _type_of(batch.get_column(name), self._by_name.get(name, {}))
+                self._types[name] = kind
+                if fmt is not None:
+                    dated[name] = (fmt, kind)
+            self._trackers = {
+                n: _Dates(n, fmt, kind, _is_birth(n, self._by_name.get(n, {}))) for n, (fmt, kind) in dated.items()
+            }
+        for t in self._trackers.values():
+            if not t.birth:
+                t.add(batch.get_column(t.name))
+
+    def result(self) -> dict[str, Any]:
+        columns = [t.result() for t in self._trackers.values()]
+        return {"types": self._types or {}, "time": _overall(columns)}
 
 
 def _close(batches: Iterator[pl.DataFrame]) -> None:
@@ -264,11 +287,6 @@ def _close(batches: Iterator[pl.DataFrame]) -> None:
     close = getattr(batches, "close", None)
     if close is not None:
         close()
-
-
-def _chain(first: pl.DataFrame, rest: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-    yield first
-    yield from rest
 
 
 def _is_birth(name: str, column: dict[str, Any]) -> bool:

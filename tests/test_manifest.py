@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from cli import app
 from screening import manifest
 from screening.manifest import CHUNK, file_digests, merkle_root
-from screening.pipeline import Options, scan_file
-from screening.registration import measure, prefill
+from screening.pipeline import Options, after_run, run_file, scan_file
+from screening.registration import measure, prefill, sample_rows
 
 SAMPLES = Path(__file__).parents[1] / "samples"
 runner = CliRunner()
@@ -188,6 +188,26 @@ def test_time_range_and_frequency_from_a_date_column(tmp_path: Path) -> None:
     assert by["更新时间"]["frequency"]["en"] == "weekly" and by["更新时间"]["start"] == "2024-01-01 08:30:00"
     if "出生日期" in by:  # dates of birth describe persons, not the data's time range
         assert by["出生日期"]["birth_dates"] and "start" not in by["出生日期"]
+
+
+def test_run_measures_the_input_in_its_own_pass(tmp_path: Path) -> None:
+    """``run`` takes the prefill's types and time range from the batches it desensitises: the same result as one
+    more read of the input (``measure``), which it no longer makes; ``--name`` is applied after."""
+    days = [dt.date(2023, 3, 1) + dt.timedelta(days=i) for i in range(90)]
+    p = tmp_path / "orders.csv"
+    pl.DataFrame(
+        {
+            "订单日期": [d.isoformat() for d in days],
+            "手机号": [f"138{i:08d}" for i in range(90)],
+            "金额": [f"{i}.50" for i in range(90)],
+        }
+    ).write_csv(p)
+    opts = Options(batch_rows=20, ner_sample=0)
+    report, _ = run_file(p, tmp_path, tmp_path / "out", opts)
+    again = prefill(report, measure(report, batch_rows=20), None, sample_rows(report))
+    assert report["registration"] == again
+    assert report["registration"]["time"]["end"] == "2023-05-29"  # from the last batch
+    assert after_run(report, opts, "订单")["registration"]["name"] == "订单"
 
 
 def test_prefill_fields_from_a_scan_report() -> None:
