@@ -134,25 +134,40 @@ def mask_expr(e: pl.Expr, spec: dict[str, Any] | None = None) -> pl.Expr:
         keep = pl.when(e.str.contains(f"^(?:{compound}).") if compound else pl.lit(False)).then(2).otherwise(1)
         keep = pl.min_horizontal(keep, (n - 1).clip(lower_bound=0))
         return pl.concat_str([e.str.slice(0, keep), stars(n - keep)])
-    if style == "address":  # the cut by a DFA match (address_cut), then the mask characters
-        cut = address_cut(e)
-        return pl.when(cut.is_not_null()).then(pl.concat_str([cut, pl.lit(star * 4)])).otherwise(e)
-    if style == "email":  # local part and domain split at the first @ (str.partition), no regex
-        parts = e.str.splitn("@", 2)
-        local, domain = parts.struct.field("field_0"), parts.struct.field("field_1")
-        return (
-            pl.when(domain.is_not_null())
-            .then(pl.concat_str([local.str.slice(0, 1), pl.lit(star * 3 + "@"), domain]))
-            .otherwise(mask_expr(e, {**GENERIC_MASK, "mask_char": star}))
-        )
+    if style == "address":  # the cut by a DFA match (address_cut), then the mask characters; no cut: as it is
+        # (one reference to the cut: an eager select would run it once per reference)
+        return pl.concat_str([address_cut(e), pl.lit(star * 4)]).fill_null(e)
+    if style == "email":
+        return e.map_batches(lambda s: _email_masks(s, star), return_dtype=pl.String)
     if style == "ip":
-        v6 = pl.concat_str([e.str.extract(r"^([^:]*):", 1), pl.lit((":" + star) * 7)])
-        v4 = pl.concat_str([e.str.extract(r"^([^.]*)", 1), pl.lit(("." + star) * 3)])
-        return pl.when(e.str.contains(":", literal=True)).then(v6).otherwise(v4)
+        return e.map_batches(lambda s: _ip_masks(s, star), return_dtype=pl.String)
     head, tail = int(spec.get("keep_head", 1)), int(spec.get("keep_tail", 1))
     if len(star.encode()) == 1:  # identifiers are ASCII: masked in their bytes (see _mask_ascii)
         return e.map_batches(lambda s: _mask_head_tail(s, head, tail, star), return_dtype=pl.String)
     return _head_tail_expr(e, head, tail, star)
+
+
+# E-mail and IP masks work on the materialised column (map_batches): an eager select evaluates an expression once
+# per reference, and a when/then/otherwise evaluates both branches on every value.
+def _email_masks(s: pl.Series, star: str) -> pl.Series:
+    """Local part and domain split at the first @ (str.partition, no regex); a value without @: the generic mask."""
+    parts = s.str.splitn("@", 2).struct.unnest()
+    local, domain = parts.get_column("field_0"), parts.get_column("field_1")
+    out = local.str.slice(0, 1) + (star * 3 + "@") + domain
+    bare = np.flatnonzero((domain.is_null() & s.is_not_null()).to_numpy())
+    if len(bare):
+        rest = s.gather(bare).to_frame("v").select(mask_expr(pl.col("v"), {**GENERIC_MASK, "mask_char": star}))
+        out = out.scatter(bare, rest.to_series())
+    return out.alias(s.name)
+
+
+def _ip_masks(s: pl.Series, star: str) -> pl.Series:
+    """IPv4: the first number, then three masked ones; IPv6 (a colon): the first group, then seven masked."""
+    out = s.str.splitn(".", 2).struct.field("field_0") + ("." + star) * 3
+    v6 = np.flatnonzero(s.str.contains(":", literal=True).fill_null(False).to_numpy())
+    if len(v6):
+        out = out.scatter(v6, s.gather(v6).str.splitn(":", 2).struct.field("field_0") + (":" + star) * 7)
+    return out.alias(s.name)
 
 
 def _head_tail_expr(e: pl.Expr, head: int, tail: int, star: str = MASK_CHAR) -> pl.Expr:

@@ -44,7 +44,10 @@ class QuasiIdentifier:
     """``value`` | ``region`` | ``id_region`` | ``id_birth`` | ``id_gender``"""
 
     def expr(self) -> pl.Expr:
-        v = pl.col(self.column).cast(pl.String).str.strip_chars()
+        return self.derived(pl.col(self.column).cast(pl.String).str.strip_chars())
+
+    def derived(self, v: pl.Expr) -> pl.Expr:
+        """The attribute from ``v``, the column's text without surrounding blanks."""
         if self.derive == "region":
             return address_cut(v).alias(self.name)
         if self.derive == "id_region":
@@ -117,13 +120,21 @@ class GroupCounter:
             return
         self.rows += df.height
         # a QI column the output dropped (redact with drop) is suppressed: one value for every record
-        exprs = [q.expr() if q.column in df.columns else pl.lit(None, pl.String).alias(q.name) for q in self.qis]
+        # Each QI column stripped once (the derivations refer to it several times: an eager select would strip
+        # it once per reference); the sensitive attribute is taken as it is.
+        used = dict.fromkeys(q.column for q in self.qis if q.column in df.columns)
+        base = df.select(pl.col(c).cast(pl.String).str.strip_chars() for c in used)
+        if self.sensitive is not None:
+            base = base.with_columns(df.get_column(self.sensitive).cast(pl.String).alias("__s"))
+        exprs = [
+            q.derived(pl.col(q.column)) if q.column in used else pl.lit(None, pl.String).alias(q.name) for q in self.qis
+        ]
         if not self.keep_values:
-            self._add_hashed(df, exprs)
+            self._add_hashed(base, exprs)
             return
         if self.sensitive is not None:
-            exprs.append(pl.col(self.sensitive).cast(pl.String).alias("__s"))
-        keyed = df.select(exprs)
+            exprs.append(pl.col("__s"))
+        keyed = base.select(exprs)
         groups = keyed.group_by(self._names).len()
         pairs = keyed.group_by([*self._names, "__s"]).len() if self.sensitive is not None else None
         self._pending.append((groups, pairs))
@@ -134,7 +145,7 @@ class GroupCounter:
     def _add_hashed(self, df: pl.DataFrame, exprs: list[pl.Expr]) -> None:
         cols = [pl.struct(exprs).hash(seed=0).alias("g")]
         if self.sensitive is not None:
-            cols.append(pl.struct([*exprs, pl.col(self.sensitive).cast(pl.String)]).hash(seed=0).alias("p"))
+            cols.append(pl.struct([*exprs, pl.col("__s")]).hash(seed=0).alias("p"))
         hashed = df.select(cols)
         keys, counts = np.unique(hashed["g"].to_numpy(), return_counts=True)
         self._keys, self._counts = _merge_sorted(self._keys, self._counts, keys, counts, add=True)
