@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +176,7 @@ def with_pack_headers(recs: tuple[Recognizer, ...], pack: RulePack) -> tuple[Rec
     )
 
 
-def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
+def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Generator[pl.DataFrame, None, None]:
     """Read the next batch on a thread while the caller works on this one (the readers release the GIL)."""
     import queue
     import threading
@@ -336,14 +336,21 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
             text_workers(opts.workers if texts >= TEXTS_FOR_WORKERS else 1, opts.key),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="screening-groups") as side,
         ):
-            written = io.write_batches(
-                (process(b, side) for b in source),
-                data_path,
-                fmt,
-                encoding=encoding,
-                delimiter=s.info.delimiter or ",",
-                protect=[path],
-            )
+            # The next batch is desensitised on a thread while this one is written (polars' writer releases
+            # the GIL). Closed before the pools are: the thread stops after its batch, and so does the reader.
+            desensitised = read_ahead(process(b, side) for b in source)
+            try:
+                written = io.write_batches(
+                    desensitised,
+                    data_path,
+                    fmt,
+                    encoding=encoding,
+                    delimiter=s.info.delimiter or ",",
+                    protect=[path],
+                )
+            finally:
+                desensitised.close()
+                source.close()
     except BaseException:
         verifier.close()  # the first error is the one to report
         raise

@@ -139,6 +139,29 @@ def test_bank_card_header_with_failing_luhn_still_a_card(tmp_path: Path) -> None
     assert c["entity"] == "CN_BANK_CARD" and "checksum" in c["reason"]
 
 
+def test_a_failing_batch_stops_the_run_cleanly(dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are desensitised on a thread while the previous one is written: an error there reaches the caller
+    as it is, no output file is left, and no reader or desensitising thread goes on."""
+    import threading
+
+    from screening import pipeline
+
+    real, calls = pipeline._apply, []
+
+    def failing(df: pl.DataFrame, *args: object) -> pl.DataFrame:
+        calls.append(df.height)
+        if len(calls) == 3:
+            raise RuntimeError("operator failed")
+        return real(df, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_apply", failing)
+    with pytest.raises(RuntimeError, match="operator failed"):
+        run_file(dataset, dataset.parent, tmp_path / "out", Options(batch_rows=500, ner_sample=0, workers=1))
+    assert len(calls) == 3  # nothing after the failing batch
+    assert not list((tmp_path / "out").rglob("*.csv"))
+    assert not [t for t in threading.enumerate() if t.name.startswith("screening-") and t.is_alive()]
+
+
 def test_run_desensitises_verifies_and_never_touches_input(dataset: Path, tmp_path: Path) -> None:
     before = dataset.read_bytes()
     opts = Options(batch_rows=1000, ner_sample=100, workers=1)
