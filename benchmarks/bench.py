@@ -319,6 +319,8 @@ def bench_cli(screening: Path, files: dict[str, dict[str, Path]], rows: int, arg
             scan = [screening, "scan", path, "--format", "json", "--output", os.devnull, "--quiet"]
             run = [screening, "run", path, "--out", out_dir, "--quiet"]
             for name, command, out in (("scan", scan, None), ("run", run, out_dir)):
+                if name == "run" and text and args.skip_text_run:
+                    continue
                 results.append(run_command(name, command, args.repeats, args.timeout, ok_codes, path, rows, text, out))
     return results
 
@@ -476,6 +478,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {fmt} | {text} | {_seconds(result['wall_s'])} | {rows} | {speed} | "
             f"{result['peak_rss_mb']:.0f} | {result['peak_tree_anon_mb']:.0f} | {result['cpu_s']:.2f} |"
         )
+    if report.get("text_run_skipped"):
+        lines.append("| `screening run` | | yes | not measured: `--skip-text-run` | | | | | |")
     if report["cli_skipped"]:
         lines.append(f"| `screening scan` / `run` | | | not measured: {report['cli_skipped']} | | | | | |")
     presidio = report.get("presidio")
@@ -538,6 +542,9 @@ def main() -> None:
     parser.add_argument("--presidio-rows", type=int, default=2_000, help="rows of the Presidio sample")
     parser.add_argument("--skip-cli", action="store_true")
     parser.add_argument("--skip-presidio", action="store_true")
+    parser.add_argument(
+        "--skip-text-run", action="store_true", help="skip `run` on the tables with free text (minutes each)"
+    )
     parser.add_argument("--ok-codes", default="0,1", help="exit codes that count as success (1 = findings)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before a child is killed")
     parser.add_argument("--data-dir", type=Path, default=DATA)
@@ -572,6 +579,7 @@ def main() -> None:
         },
         "cli": [],
         "cli_skipped": "",
+        "text_run_skipped": args.skip_text_run,
     }
     if args.skip_cli:
         report["cli_skipped"] = "--skip-cli"
