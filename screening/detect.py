@@ -475,8 +475,11 @@ class Detector:
         ``claimed_by`` gives per cell the position of the probe that claimed it (-1: none). Nothing is counted
         yet (see :meth:`_commit`).
 
-        The validator runs first and the shape regex only on the cells it rejected: a validator accepts only
-        values of its entity's shape (tested for every recognizer), and in a clean column it rejects none."""
+        A validator accepts only values of its entity's shape (tested for every recognizer), so one of the two
+        can spare the other most of its work: where most cells validated so far (a clean column), the validator
+        runs first and the shape regex only on the cells it rejected; where most did not (a column of other
+        things), and for the numpy validators, which test the shape anyway, the shape regex runs first and the
+        validator only on the shaped cells. A closed word list (``shape_is_valid``) needs no regex at all."""
         claimed_by = np.full(len(stripped), -1, dtype=np.int16)
         claims: list[_Claim] = []
         for a, p in enumerate(probes):
