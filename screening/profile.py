@@ -28,6 +28,7 @@ The decision, in order (shares are of the column's non-empty cells, counted excl
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -50,13 +51,21 @@ column holds single numbers, valid only as pairs), with what passing the check m
 
 
 # ------------------------------------------------------------------------------------------ header
-def _header_tokens(header: str) -> tuple[str, set[str]]:
+@functools.lru_cache(maxsize=4096)
+def _header_tokens(header: str) -> tuple[str, frozenset[str]]:
     text = unicodedata.normalize("NFKC", header).strip().lower()
     tokens = set(re.split(r"[^0-9a-z\u4e00-\u9fff]+", text)) - {""}
     # camelCase and run-together English: also split at ascii/cjk borders
     tokens |= set(re.findall(r"[a-z]+|[0-9]+", text))
     compact = re.sub(r"[\s_\-./:()（）]+", "", text)
-    return compact, tokens
+    return compact, frozenset(tokens)
+
+
+@functools.lru_cache(maxsize=8192)
+def _header_word(word: str) -> tuple[str, bool]:
+    """A recognizer's header word as compared: lower case, an ASCII word without blanks, _ and -."""
+    word = word.lower()
+    return (re.sub(r"[\s_\-]+", "", word), True) if word.isascii() else (word, False)
 
 
 def header_matches(rec: Recognizer, header: str) -> bool:
@@ -64,11 +73,10 @@ def header_matches(rec: Recognizer, header: str) -> bool:
     compact, tokens = _header_tokens(header)
 
     def hit(word: str) -> bool:
-        word = word.lower()
-        if word.isascii():
-            w = re.sub(r"[\s_\-]+", "", word)
+        w, ascii_word = _header_word(word)
+        if ascii_word:
             return w == compact or w in tokens or (len(w) >= 4 and w in compact)
-        return word in compact
+        return w in compact
 
     return any(hit(w) for w in rec.headers) and not any(hit(w) for w in rec.negative_headers)
 
