@@ -359,6 +359,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
     report["residual"] = _residual(verifier, s)
     report["risk"] = _risk(qis, before, after, opts.k)
+    before.close()  # its spilled group runs, if any
     if sampler is not None:
         sample_path = data_path.with_name(data_path.stem + ".sample" + data_path.suffix)
         frame = sampler.result()

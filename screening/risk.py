@@ -21,8 +21,12 @@ their share) in groups smaller than the threshold (default 5). Null QI values fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +36,10 @@ from screening.model import ColumnProfile
 from screening.operators import address_cut
 
 K_THRESHOLD = 5
+SPILL_GROUPS = 2_000_000
+"""Distinct input groups (hashes) held in memory; beyond, the sorted table is written to a temporary folder as a
+run and counting starts afresh. The runs are merged range by range of the hash space when the summary is read."""
+MERGE_RANGES = 16
 OCCUPATION_HEADERS = ("职业", "工作", "岗位", "zhiye", "occupation", "job", "profession")
 
 
@@ -96,7 +104,9 @@ class GroupCounter:
     values, kept in sorted numpy arrays with its count (12 bytes a group: 48 MB for 4,000,000 groups); each batch's
     distinct hashes are merged in with a binary search, so a merge needs about one more copy of the arrays, not a
     hash table of both. Two groups whose hashes collide (about one chance in 10^6 at 4,000,000 groups) would be
-    counted as one. Memory grows with the number of distinct groups, not with rows."""
+    counted as one. Past ``SPILL_GROUPS`` groups the table goes to disk as a sorted run (12 bytes a group), so the
+    input's k stays exact with memory bounded whatever the number of groups; the l-diversity pairs and the output's
+    table (``keep_values``) grow with the number of distinct groups."""
 
     qis: list[QuasiIdentifier]
     sensitive: str | None = None
@@ -109,6 +119,9 @@ class GroupCounter:
     _pending_rows: int = 0
     _keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     _counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _runs: list[tuple[Path, Path]] = field(default_factory=list)
+    _spill: Path | None = None
+    _cleanup: Callable[[], Any] = field(default=lambda: None, repr=False)
     _pair_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     _pair_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
@@ -149,10 +162,53 @@ class GroupCounter:
         hashed = df.select(cols)
         keys, counts = np.unique(hashed["g"].to_numpy(), return_counts=True)
         self._keys, self._counts = _merge_sorted(self._keys, self._counts, keys, counts, add=True)
+        if len(self._keys) > SPILL_GROUPS:
+            self._spill_run()
         if self.sensitive is not None:
             pairs, first = np.unique(hashed["p"].to_numpy(), return_index=True)
             groups = hashed["g"].to_numpy()[first]
             self._pair_keys, self._pair_groups = _merge_sorted(self._pair_keys, self._pair_groups, pairs, groups)
+
+    def _spill_run(self) -> None:
+        if self._spill is None:
+            self._spill = Path(tempfile.mkdtemp(prefix="screening-groups-"))
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._spill, True)
+        run = len(self._runs)
+        paths = (self._spill / f"{run}.keys.npy", self._spill / f"{run}.counts.npy")
+        np.save(paths[0], self._keys)
+        np.save(paths[1], self._counts)
+        self._runs.append(paths)
+        self._keys, self._counts = np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+
+    def close(self) -> None:
+        """Remove the spilled runs (also done when the counter is collected, or at exit)."""
+        if self._spill is not None:
+            self._cleanup()
+            self._spill, self._runs = None, []
+
+    def _hashed_tables(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The input's group table (sorted hashes, counts) in pieces: the in-memory table whole when nothing was
+        spilled; otherwise, per range of the hash space, that range of every run and of the table, merged."""
+        if not self._runs:
+            yield self._keys, self._counts
+            return
+        runs = [(np.load(k, mmap_mode="r"), np.load(c, mmap_mode="r")) for k, c in self._runs]
+        runs.append((self._keys, self._counts))
+        edges = [np.uint64(i * (2**64 // MERGE_RANGES)) for i in range(MERGE_RANGES)]
+        for i, low in enumerate(edges):
+            parts = []
+            for keys, counts in runs:
+                a = int(np.searchsorted(keys, low))
+                b = int(np.searchsorted(keys, edges[i + 1])) if i + 1 < len(edges) else len(keys)
+                parts.append((np.asarray(keys[a:b]), np.asarray(counts[a:b])))
+            keys = np.concatenate([k for k, _ in parts])
+            counts = np.concatenate([c for _, c in parts])
+            order = np.argsort(keys, kind="stable")
+            keys, counts = keys[order], counts[order]
+            if not len(keys):
+                continue
+            starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            yield keys[starts], np.add.reduceat(counts, starts)
 
     def _flush(self) -> None:
         if not self._pending:
@@ -166,17 +222,24 @@ class GroupCounter:
     def groups(self) -> pl.DataFrame | None:
         """One row per group: its QI values (or ``__g``, their hash) and ``len``, the records in it."""
         if not self.keep_values:
-            return pl.DataFrame({"__g": self._keys, "len": self._counts}) if self.rows else None
+            if not self.rows:
+                return None
+            tables = list(self._hashed_tables())
+            keys = np.concatenate([k for k, _ in tables])
+            return pl.DataFrame({"__g": keys, "len": np.concatenate([c for _, c in tables])})
         self._flush()
         return self._groups
 
     def summary(self, threshold: int = K_THRESHOLD) -> dict[str, Any] | None:
-        groups = self.groups
-        if groups is None:
+        if not self.rows:
             return None
-        return k_summary(groups, threshold, self.rows) | (
-            {"l_diversity": self._l()} if self.sensitive is not None else {}
-        )
+        if self.keep_values:
+            groups = self.groups
+            assert groups is not None
+            k = k_summary(groups, threshold, self.rows)
+        else:  # the hashed table piece by piece: a spilled one is never whole in memory
+            k = _k_summary_parts(self._hashed_tables(), threshold, self.rows)
+        return k | ({"l_diversity": self._l()} if self.sensitive is not None else {})
 
     def _l(self) -> dict[str, Any]:
         if not self.keep_values:
@@ -187,6 +250,24 @@ class GroupCounter:
         assert self._pairs is not None
         per_group = self._pairs.group_by(self._names).agg(pl.col("__s").n_unique().alias("l"))
         return {"attribute": self.sensitive, "min_l": _min(per_group["l"]), "groups": per_group.height}
+
+
+def _k_summary_parts(parts: Iterator[tuple[np.ndarray, np.ndarray]], threshold: int, rows: int) -> dict[str, Any]:
+    """:func:`k_summary` of a group table given as disjoint pieces of (keys, counts)."""
+    low: int | None = None
+    groups = below = 0
+    for _, counts in parts:
+        if len(counts):
+            low = int(counts.min()) if low is None else min(low, int(counts.min()))
+            groups += len(counts)
+            below += int(counts[counts < threshold].sum())
+    return {
+        "min_k": low or 0,
+        "groups": groups,
+        "threshold": threshold,
+        "records_below": below,
+        "share_below": round(below / rows, 4) if rows else 0.0,
+    }
 
 
 def _merge_sorted(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from screening.model import ColumnProfile
 from screening.risk import GroupCounter, QuasiIdentifier, infer_quasi_identifiers, suggest
@@ -69,6 +70,35 @@ def test_hashed_groups_count_like_the_values_across_many_merges() -> None:
         hashed.add(big.slice(start, 1_000))
     assert hashed.summary(threshold=5) == values.summary(threshold=5)
     assert hashed.groups is not None and hashed.groups.columns == ["__g", "len"]
+
+
+def test_input_groups_past_the_memory_limit_are_spilled_and_stay_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The input's counter writes its table to disk past SPILL_GROUPS groups; k is still exact."""
+    import random
+
+    from screening import risk
+
+    monkeypatch.setattr(risk, "SPILL_GROUPS", 500)
+    rng = random.Random(7)
+    n = 12_000
+    big = pl.DataFrame(
+        {
+            "性别": [rng.choice("男女") for _ in range(n)],
+            "出生年份": [str(rng.randrange(1900, 2010)) for _ in range(n)],
+            "住址": [f"浙江省杭州市第{rng.randrange(40)}区某路1号" for _ in range(n)],
+        }
+    )
+    values, hashed = GroupCounter(QIS), GroupCounter(QIS, keep_values=False)
+    values.add(big)
+    for start in range(0, n, 700):
+        hashed.add(big.slice(start, 700))
+    assert len(hashed._runs) >= 3 and hashed._spill is not None and hashed._spill.exists()
+    for k in (2, 5, 40):
+        assert hashed.summary(threshold=k) == values.summary(threshold=k)
+    assert hashed.groups is not None and hashed.groups.height == values.summary()["groups"]  # type: ignore[index]
+    spill = hashed._spill
+    hashed.close()
+    assert not spill.exists()
 
 
 def test_id_number_contributes_region_birth_and_gender_and_masking_shows() -> None:
