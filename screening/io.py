@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import polars as pl
 import pyarrow as pa
@@ -852,10 +852,12 @@ def write_batches(
     delimiter: str = ",",
     protect: Iterable[str | Path] = (),
     columns: Sequence[str] = (),
+    digest: Any = None,
 ) -> int:
     """Write batches atomically to ``final_path`` as CSV (header once) or Parquet (string columns).
 
-    Returns the number of rows written.
+    Returns the number of rows written. ``digest`` (a ``hashlib`` object, CSV only) is updated with every byte
+    written, so that the file's hash needs no second read.
 
     ``columns`` gives the header or schema when no batch arrives. ``encoding`` and ``delimiter`` apply to CSV;
     a character the encoding cannot represent raises OutputError naming its row and column.
@@ -869,7 +871,7 @@ def write_batches(
     with atomic_output(final, protect) as tmp:
         try:
             if fmt == "csv":
-                return _write_csv(batches, tmp, final, enc, delimiter, columns)
+                return _write_csv(batches, tmp, final, enc, delimiter, columns, digest)
             return _write_parquet(batches, tmp, final, columns)
         except OSError as e:
             raise OutputError(final, f"cannot write: {_why(e)}") from None
@@ -883,12 +885,33 @@ def _as_strings(df: pl.DataFrame, expected: list[str] | None, final: Path, index
     return df.select(pl.all().cast(pl.String))
 
 
+class _HashingWriter(io.RawIOBase):
+    """A write-only file that hashes what passes through it."""
+
+    def __init__(self, f: BinaryIO, digest: Any) -> None:
+        self._f, self._digest = f, digest
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self._digest.update(b)
+        return self._f.write(b)
+
+
 def _write_csv(
-    batches: Iterable[pl.DataFrame], tmp: Path, final: Path, enc: str, delimiter: str, columns: Sequence[str]
+    batches: Iterable[pl.DataFrame],
+    tmp: Path,
+    final: Path,
+    enc: str,
+    delimiter: str,
+    columns: Sequence[str],
+    digest: Any = None,
 ) -> int:
     rows = 0
     expected: list[str] | None = None
-    with open(tmp, "wb") as out:
+    with open(tmp, "wb") as raw:
+        out: Any = raw if digest is None else _HashingWriter(raw, digest)
         if enc == "utf-8-sig":
             out.write(codecs.BOM_UTF8)
         for i, df in enumerate(batches):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -339,6 +340,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
             # The next batch is desensitised on a thread while this one is written (polars' writer releases
             # the GIL). Closed before the pools are: the thread stops after its batch, and so does the reader.
             desensitised = read_ahead(process(b, side) for b in source)
+            digest = hashlib.sha256() if fmt == "csv" else None  # hashed as written
             try:
                 written = io.write_batches(
                     desensitised,
@@ -347,6 +349,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
                     encoding=encoding,
                     delimiter=s.info.delimiter or ",",
                     protect=[path],
+                    digest=digest,
                 )
             finally:
                 desensitised.close()
@@ -356,7 +359,8 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         raise
     verifier.finish()
     report = s.report(opts)
-    report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": io.sha256_file(data_path)}
+    sha = digest.hexdigest() if digest is not None else io.sha256_file(data_path)
+    report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": sha}
     report["residual"] = _residual(verifier, s)
     report["risk"] = _risk(qis, before, after, opts.k)
     before.close()  # its spilled group runs, if any

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -167,6 +169,8 @@ def test_run_desensitises_verifies_and_never_touches_input(dataset: Path, tmp_pa
     opts = Options(batch_rows=1000, ner_sample=100, workers=1)
     rep, stem = run_file(dataset, dataset.parent, tmp_path / "out", opts)
     assert dataset.read_bytes() == before
+    # the output's hash is taken as it is written: it must be the file's
+    assert rep["output"]["sha256"] == hashlib.sha256(Path(rep["output"]["path"]).read_bytes()).hexdigest()
     out = pl.read_csv(rep["output"]["path"], infer_schema=False)
     raw = pl.read_csv(dataset, infer_schema=False)
     assert out.shape == raw.shape and out.columns == raw.columns
@@ -223,6 +227,11 @@ def test_run_parquet_output_format(tmp_path: Path) -> None:
     opts = Options(output_format="parquet", ner_sample=0, workers=1)
     rep, _ = run_file(SAMPLES / "customers_gbk.csv", SAMPLES, tmp_path, opts)
     assert rep["output"]["path"].endswith(".parquet")
+    assert rep["output"]["sha256"] == hashlib.sha256(Path(rep["output"]["path"]).read_bytes()).hexdigest()
+    gbk, _ = run_file(
+        SAMPLES / "customers_gbk.csv", SAMPLES, tmp_path / "csv", dataclasses.replace(opts, output_format=None)
+    )
+    assert gbk["output"]["sha256"] == hashlib.sha256(Path(gbk["output"]["path"]).read_bytes()).hexdigest()
     assert pl.read_parquet(rep["output"]["path"]).height == rep["dataset"]["rows"]
 
 
