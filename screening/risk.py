@@ -36,10 +36,10 @@ from screening.model import ColumnProfile
 from screening.operators import address_cut
 
 K_THRESHOLD = 5
-SPILL_GROUPS = 2_000_000
+SPILL_GROUPS = 1_000_000
 """Distinct input groups (hashes) held in memory; beyond, the sorted table is written to a temporary folder as a
 run and counting starts afresh. The runs are merged range by range of the hash space when the summary is read."""
-MERGE_RANGES = 16
+MERGE_RANGES = 32
 OCCUPATION_HEADERS = ("职业", "工作", "岗位", "zhiye", "occupation", "job", "profession")
 
 
