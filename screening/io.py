@@ -531,7 +531,8 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
     # The header is read as an ordinary row and dropped: pyarrow's skip_rows is not quote-aware.
     discard = layout.leading_blank + 1
     pulled = 0  # rows received from pyarrow, across restarts
-    block = _BLOCK
+    # A reader asked for a few rows (the registration sample) parses one small block, not 4 MiB of them.
+    block = _BLOCK if batch_rows >= 1000 else _BLOCK >> 4
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
     yielded = 0  # frames handed out: the first has ``first_rows`` rows

@@ -218,7 +218,7 @@ def test_one_megabyte_cell(tmp_path: Path) -> None:
 
 
 def test_cell_larger_than_a_read_block(tmp_path: Path) -> None:
-    big = "x" * 5_000_000  # bigger than the reader's 4 MiB block: it restarts with bigger blocks
+    big = "x" * 5_000_000  # bigger than the reader's blocks (256 KiB for a few rows, else 4 MiB): it restarts
     df, frames = read(put(tmp_path, "a.csv", f"id,text\n0,a\n1,{big}\n2,b\n"), batch_rows=1)
     assert [f.height for f in frames] == [1, 1, 1]
     assert df["id"].to_list() == ["0", "1", "2"]
