@@ -87,8 +87,30 @@ def load() -> Language:
                 import spacy
 
                 spacy.require_cpu()
-                _nlp = spacy.load(model_path())
+                with _builtin_factories_only():
+                    _nlp = spacy.load(model_path())
     return _nlp
+
+
+class _builtin_factories_only:  # noqa: N801 - used as a context manager
+    """While the model loads, spaCy does not import the pipeline factories other packages register as entry points.
+
+    The model uses spaCy's own ``tok2vec`` and ``ner`` only, but ``Language()`` loads every ``spacy_factories``
+    entry point, and presidio-analyzer registers one: loading the model imported all of Presidio (about a second of
+    CPU in the scan's name-sample process, which needs no Presidio). Where spaCy has no such registry the load is
+    unchanged."""
+
+    def __enter__(self) -> None:
+        from spacy import util
+
+        self._registry = getattr(util.registry, "_entry_point_factories", None)
+        self._before = getattr(self._registry, "entry_points", None)
+        if self._before is not None:
+            self._registry.entry_points = False  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._before is not None:
+            self._registry.entry_points = self._before  # type: ignore[union-attr]
 
 
 # -- lexicons from the recognizers -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ companies); the phone and ID numbers are synthetic.
 from __future__ import annotations
 
 import fnmatch
+import json
 import tomllib
 from pathlib import Path
 
@@ -42,6 +43,21 @@ def test_model_loads_from_package_data_without_download(monkeypatch: pytest.Monk
     assert set(nlp.get_pipe("ner").labels) == {"PERSON", "CN_ADDRESS", "ORGANIZATION"}
     assert ner_model.model_path().is_relative_to(Path(screening.__file__).parent)
     assert [t.text for t in nlp.make_doc("张伟A1")] == ["张", "伟", "A", "1"]  # one token per character
+
+
+def test_loading_the_model_does_not_import_presidio() -> None:
+    """scan's name sample needs the model, not Presidio: spaCy must not import Presidio's registered factory (about
+    a second of start-up) while the model loads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from screening.ner_model import find_entities; "
+        "spans = find_entities(['张伟住在北京市海淀区中关村大街1号']); "
+        "print(json.dumps(['presidio_analyzer' in sys.modules, sorted({s.entity for s in spans[0]})]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [False, ["CN_ADDRESS", "PERSON"]]
 
 
 def test_model_is_at_most_30_mb() -> None:
