@@ -157,7 +157,9 @@ _ADDRESS_CHAR = f"[{_HAN}0-9A-Za-z#\\-]"
 _DETAIL = re.compile(f"(?:(?:(?![{_NOT_IN_ADDRESS}]){_ADDRESS_CHAR}){{0,8}}?{_alt(_STRONG_DETAIL)}[0-9A-Za-z#\\-]*)+")
 _NUMBERS = re.compile(r"[0-9]+(?:[-#][0-9A-Za-z]+)+")  # 47-6-746: building, unit, room
 _DETAIL_WORD = re.compile(_alt(_STRONG_DETAIL))
+_NOT_DETAIL = ("农村", "乡村")
 _NUMBERED = ("号", "室", "栋", "幢", "楼", "层", "单元", "组", "弄", "座")
+_NUMBERED_PART = re.compile(f"[0-9一二两三四五六七八九十百零〇]+{_alt(_NUMBERED)}")
 _ADDRESS_DETAIL = re.compile(
     f"[0-9一二两三四五六七八九十百零〇]+{_alt(_NUMBERED)}|{_alt(w for w in _STRONG_DETAIL if w not in _NUMBERED)}"
 )
@@ -172,7 +174,8 @@ _ORG_STOP_WORDS = frozenset(
         "转交", "交给", "送到", "寄到", "前往", "来自", "任职", "就职", "供职", "入职",
         "就读", "毕业", "位于", "联系", "咨询", "投诉", "反映", "办理", "客户", "致电",
         "来电", "来访", "通知", "委托", "授权", "隶属", "属于", "加入", "离开", "调往",
-        "转到", "转往", "提交", "递交", "发给", "告知",
+        "转到", "转往", "提交", "递交", "发给", "告知", "支持", "带领", "配合", "取得", "表示", "成立", "组建",
+        "创办", "参观", "访问", "合并", "领导", "帮助",
     )
 )  # fmt: skip
 _ORG_NAME_CHAR = re.compile(f"[{_HAN}A-Za-z0-9()（）]")
@@ -180,11 +183,29 @@ _NAME_END_PARTICLES = set("的了说们是在等")
 """Characters that end no Chinese name in running text but follow one (张伟说, 王芳的)."""
 _TITLES = (
     "先生", "女士", "小姐", "老师", "主席", "总理", "书记", "局长", "部长", "经理", "总", "董", "教授", "医生", "大夫",
-    "同志", "师傅", "阿姨", "某",
+    "同志", "师傅", "阿姨", "某", "副", "厂长", "处长", "科长", "院长", "校长", "所长", "县长", "市长", "省长", "镇长",
+    "村长", "队长", "主任", "秘书", "院士", "指导", "律师", "大爷", "大妈", "大娘", "大姐", "大哥", "老",
 )  # fmt: skip
 _PLACE_END = set("省市区县镇乡村路街巷号楼室")
 _NOT_IN_NAME = set("的了是在们说与及或等这那我你他她它吗呢吧啊")
 _PERSON_TRAIL = set("的了说是在和与及等家们也都已来去要有让请叫找到给把被将对向于从为又还就才再先曾")
+
+
+# Organisation words that make a name on their own where the model found none (星河科技有限公司, 招商银行): companies,
+# banks, hospitals, courts, institutes. Words that also end common nouns and phrases (局 in 大局, 中心, 厂, 店, 大学,
+# 办公室) only extend a span of the model's (北京 + 大学), never start one: on the dev data they were mostly wrong.
+_NAMING_SUFFIXES = (
+    "公司", "集团", "银行", "支行", "分行", "信用社", "事务所", "合作社", "基金会", "协会", "商会", "研究所",
+    "研究院", "设计院", "检察院", "法院", "医院", "卫生院", "诊所",
+)  # fmt: skip
+_COMPANY_WORD = re.compile("公司|集团")
+_ORG_TAIL_GAP = 4
+"""Characters at most between a span and a following organisation word (北京 + 大学, 深圳 + 高级中学, 中国工商银行 +
+北京 + 分行); a company name may have 8 (西安 + 辰新生物科技 + 有限公司), unless the span is already a whole
+organisation name (韩国大检察厅 + 今天决定逮捕 + 起亚集团)."""
+_COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十百千万几数多余]+|[这那每各该本])[家个所座]")
+"""A counted noun before an organisation word (几家金融公司, 20多个动物医院) is no name."""
+_DIVISION_INSIDE = re.compile("[省市区县镇乡村]|街道")
 
 
 class ModelNer:
@@ -198,8 +219,9 @@ class ModelNer:
             raise ValueError(f"unknown NER rule group(s): {sorted(unknown)}")
         self.surnames, divisions, org_suffixes = _lexicons()
         self._org_suffix = re.compile(_alt(org_suffixes))
+        self._org_suffixes = tuple(org_suffixes)
         self._org_tail = re.compile(
-            f"(?:(?![{''.join(sorted(_ORG_STOP))}])[{_HAN}A-Za-z0-9()（）]){{0,8}}?{_alt(org_suffixes)}"
+            f"(?:(?![{''.join(sorted(_ORG_STOP))}])[{_HAN}A-Za-z0-9()（）]){{0,8}}?({_alt(org_suffixes)})"
         )
         self._division_end = tuple(divisions)
         self._org_end = re.compile(f"(?:{_alt(s for s in org_suffixes if len(s) >= 2)})$")
@@ -275,12 +297,20 @@ class ModelNer:
 
     # -- organisations --------------------------------------------------------------------------------
 
+    def _is_address(self, text: str, span: Span) -> bool:
+        """A place span with address detail or an inner division (浙江省宁波市象山县大徐镇殷夫中学,
+        桐乡市振兴东路844号交通银行): the address corpora call such a span an address, organisation word or not."""
+        return span.entity == "CN_ADDRESS" and (
+            _ADDRESS_DETAIL.search(text, span.start, span.end) is not None
+            or _DIVISION_INSIDE.search(text, span.start, span.end - 2) is not None
+        )
+
     def _organisations(self, text: str, spans: list[Span]) -> list[Span]:
-        # a "place" ending in an organisation word is the organisation (北京星河科技有限公司); a span holding an
-        # e-mail's @ is neither (the model's guess around an identifier)
+        # a "place" ending in an organisation word is the organisation (北京星河科技有限公司), unless it is an address
+        # (above); a span holding an e-mail's @ is neither (the model's guess around an identifier)
         spans = [
             Span(s.start, s.end, "ORGANIZATION", SCORES["ORGANIZATION"])
-            if s.entity == "CN_ADDRESS" and self._org_end.search(text, s.start, s.end)
+            if s.entity == "CN_ADDRESS" and self._org_end.search(text, s.start, s.end) and not self._is_address(text, s)
             else s
             for s in spans
             if not (s.entity in ("ORGANIZATION", "CN_ADDRESS") and "@" in text[s.start : s.end])
@@ -289,15 +319,32 @@ class ModelNer:
         k = 0
         while k < len(spans):
             s = spans[k]
-            m = self._org_tail.match(text, s.end) if s.entity in ("ORGANIZATION", "CN_ADDRESS") else None
+            m = (
+                self._org_tail.match(text, s.end)
+                if s.entity == "ORGANIZATION" or (s.entity == "CN_ADDRESS" and not self._is_address(text, s))
+                else None
+            )
             if m is not None and m.end() > s.end:
-                # 北京 + 大学, 中国工商银行 + 北京分行: the span and the organisation word after it are one name;
-                # spans inside the tail go with it, unless one is a person (张伟 + 律师事务所 stays apart)
+                # 北京 + 大学, 中国工商银行 + 北京分行: the span and the organisation word after it are one name; not
+                # a word right after an organisation (禁毒署 + 署长), nor one far off unless it names a company
+                gap = m.start(1) - s.end
+                far = gap > _ORG_TAIL_GAP and (
+                    not _COMPANY_WORD.search(m.group(1)) or text.endswith(self._org_suffixes, s.start, s.end)
+                )
+                # spans inside the tail go with it, unless one is a person (张伟 + 律师事务所 stays apart) or the
+                # span is an organisation and so is one inside (出版社 + 和 + 北京市广电局)
                 j = k + 1
                 while j < len(spans) and spans[j].start < m.end():
                     j += 1
                 inner = spans[k + 1 : j]
-                if not any(t.entity == "PERSON" for t in inner):
+                if (
+                    not far
+                    and not (gap == 0 and s.entity == "ORGANIZATION")
+                    and not any(
+                        t.entity == "PERSON" or (t.entity == "ORGANIZATION" and s.entity == "ORGANIZATION")
+                        for t in inner
+                    )
+                ):
                     end = max([m.end(), *(t.end for t in inner)])
                     out.append(Span(s.start, end, "ORGANIZATION", SCORES["ORGANIZATION"]))
                     k = j
@@ -307,9 +354,12 @@ class ModelNer:
         return self._orgs_from_suffix(text, out)
 
     def _orgs_from_suffix(self, text: str, spans: list[Span]) -> list[Span]:
-        """An organisation the model missed: its suffix, and name characters to the left up to a stop."""
+        """An organisation the model missed: a naming suffix (:data:`_NAMING_SUFFIXES`), and name characters to the
+        left up to a stop; not a counted noun (几家金融公司)."""
         added: list[Span] = []
         for m in self._org_suffix.finditer(text):
+            if not m.group().endswith(_NAMING_SUFFIXES):
+                continue
             end = m.end()
             start = m.start()
             while start > 0 and end - start < 24:
@@ -321,7 +371,11 @@ class ModelNer:
                 ):
                     break
                 start -= 1
-            if m.start() - start < 2 or any(s.start < end and start < s.end for s in spans + added):
+            if (
+                m.start() - start < 2
+                or _COUNTED.search(text, max(0, start - 6), m.start())
+                or any(s.start < end and start < s.end for s in spans + added)
+            ):
                 continue
             added.append(Span(start, end, "ORGANIZATION", SCORES["RULE"]))
         return sorted(spans + added, key=lambda s: s.start) if added else spans
@@ -344,6 +398,8 @@ class ModelNer:
                 j += 1
             limit = spans[j].start if j < len(spans) else len(text)
             m = _DETAIL.match(text, end) or _NUMBERS.match(text, end)
+            if m is not None and text.endswith(_NOT_DETAIL, 0, m.end()):
+                m = None  # 安徽省 + 农村: the countryside, not a village
             if m is not None and end < m.end() <= limit:
                 # 北京市朝阳区 + 建国路88号3单元502室: the place and its detail are one address
                 out.append(Span(s.start, m.end(), "CN_ADDRESS", SCORES["CN_ADDRESS"]))
@@ -355,13 +411,15 @@ class ModelNer:
         return self._addresses_from_gazetteer(text, out)
 
     def _addresses_from_gazetteer(self, text: str, spans: list[Span]) -> list[Span]:
-        """Addresses the model missed: the CN_ADDRESS recognizer's pattern (division + detail words)."""
+        """Addresses the model missed: the CN_ADDRESS recognizer's pattern (division + detail words) with a numbered
+        part (88号, 3单元, 三组); without one the pattern mostly matches prose (乡镇企业已经成为…, 山区农村)."""
         if len(text) > 500 or not _DETAIL_WORD.search(text):
             return spans
         added = [
             Span(m.start(), m.end(), "CN_ADDRESS", SCORES["RULE"])
             for m in _address_pattern().finditer(text)
             if not any(s.start < m.end() and m.start() < s.end for s in spans)
+            and _NUMBERED_PART.search(text, m.start(), m.end())
         ]
         return sorted(spans + added, key=lambda s: s.start) if added else spans
 

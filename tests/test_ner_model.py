@@ -198,6 +198,20 @@ def rules() -> ModelNer:
         ("中国工商银行北京分行", [(0, 6, "ORGANIZATION"), (6, 8, "CN_ADDRESS")], [(0, 10, "ORGANIZATION")]),
         ("曾就职于星河科技有限公司", [], [(4, 12, "ORGANIZATION")]),  # from the suffix, left up to 于
         ("我们公司很好", [], []),  # a suffix with no name before it
+        # ... but not an address that ends in one, two organisations joined by 和, a counted noun or 大局
+        ("寄到桐乡市振兴东路844号交通银行", [(2, 16, "CN_ADDRESS")], [(2, 16, "CN_ADDRESS")]),
+        ("浙江省宁波市象山县大徐镇殷夫中学", [(0, 16, "CN_ADDRESS")], [(0, 16, "CN_ADDRESS")]),
+        ("由出版社和北京市广电局主办", [(1, 4, "ORGANIZATION"), (5, 11, "ORGANIZATION")],
+         [(1, 4, "ORGANIZATION"), (5, 11, "ORGANIZATION")]),
+        ("联合国禁毒署署长", [(0, 6, "ORGANIZATION")], [(0, 6, "ORGANIZATION")]),
+        ("香港成为一个产品创新中心", [(0, 2, "CN_ADDRESS")], [(0, 2, "CN_ADDRESS")]),
+        ("国内有几家金融公司参加", [], []),
+        ("要顾全大局", [], []),
+        # the gazetteer adds an address only with a numbered part; 农村 is no village
+        ("山区农村乡镇企业发展很快", [], []),
+        ("安徽省农村", [(0, 3, "CN_ADDRESS")], [(0, 3, "CN_ADDRESS")]),
+        # a lone surname before a title is a name
+        ("吴厂长来了", [(0, 1, "PERSON")], [(0, 1, "PERSON")]),
     ],
 )  # fmt: skip
 def test_rules(

@@ -35,6 +35,8 @@ from screening.ner_model import FULLWIDTH, MODEL_DIR  # noqa: E402
 
 ADDRESS_CONTEXT_SHARE = 0.3
 """Share of the address records also trained on with a short lead-in (see corpora.augment_addresses)."""
+NAME_LISTS = 800
+"""Lines of names run together without a separator, built from the training names (corpora.augment_name_lists)."""
 
 
 def to_docbin(nlp: spacy.language.Language, examples: list[C.Example]) -> DocBin:
@@ -49,7 +51,9 @@ def to_docbin(nlp: spacy.language.Language, examples: list[C.Example]) -> DocBin
 def build(corpora_dir: Path, work: Path, seed: int) -> dict[str, int]:
     nlp = spacy.blank("zh")  # per-character segmenter
     train, dev = C.train_dev(corpora_dir, seed=seed)
-    train += C.augment_addresses(train, ADDRESS_CONTEXT_SHARE, seed=seed)
+    train += C.augment_addresses(train, ADDRESS_CONTEXT_SHARE, seed=seed) + C.augment_name_lists(
+        train, NAME_LISTS, seed=seed
+    )
     random.Random(seed).shuffle(train)
     work.mkdir(parents=True, exist_ok=True)
     to_docbin(nlp, train).to_disk(work / "train.spacy")
@@ -57,8 +61,9 @@ def build(corpora_dir: Path, work: Path, seed: int) -> dict[str, int]:
     return {"train": len(train), "dev": len(dev), "train_chars": sum(len(e.text) for e in train)}
 
 
-def install(best: Path, target: Path) -> None:
-    """Copy the trained pipeline into the package, without training-only files."""
+def install(best: Path, target: Path, training: dict[str, object] | None = None) -> None:
+    """Copy the trained pipeline into the package, without training-only files; ``training`` (how it was trained:
+    seed, overrides, the model resumed from) goes into meta.json."""
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(best, target)
@@ -71,6 +76,8 @@ def install(best: Path, target: Path) -> None:
         "trained by training/train_ner.py",
         license="see training/README.md (research corpora)",
     )
+    if training:
+        meta["training"] = training
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -83,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=Path, default=MODEL_DIR, help="where the model is installed")
     parser.add_argument("--skip-build", action="store_true", help="reuse the .spacy files in --work")
     parser.add_argument("--set", action="append", default=[], help="config override, e.g. training.max_steps=10")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="continue from this trained pipeline: its tok2vec and ner weights are sourced, not initialised",
+    )
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -101,10 +113,31 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = value
     from spacy.cli.train import train
 
+    config = args.config
+    if args.resume is not None:
+        # spaCy resumes sourced components (nlp.resume_training) instead of initialising them
+        cfg = spacy.util.load_config(args.config)
+        for name in ("tok2vec", "ner"):
+            cfg["components"][name] = {"source": str(args.resume.resolve())}
+        config = args.work / "config-resume.cfg"
+        args.work.mkdir(parents=True, exist_ok=True)
+        cfg.to_disk(config)
     t1 = time.perf_counter()
-    train(args.config, args.work / "output", use_gpu=-1, overrides=overrides)
+    train(config, args.work / "output", use_gpu=-1, overrides=overrides)
     t2 = time.perf_counter()
-    install(args.work / "output" / "model-best", args.target)
+    resumed = json.loads((args.resume / "meta.json").read_text(encoding="utf-8")) if args.resume else None
+    install(
+        args.work / "output" / "model-best",
+        args.target,
+        {
+            "seed": args.seed,
+            "overrides": {k: v for k, v in overrides.items() if not k.startswith("paths.")},
+            "resumed_from": None
+            if resumed is None
+            else {"performance": resumed.get("performance", {}).get("ents_f"), "training": resumed.get("training")},
+            "train_seconds": round(t2 - t1),
+        },
+    )
     print(f"build {t1 - t0:.0f} s, train {t2 - t1:.0f} s; installed in {args.target}", flush=True)
     return 0
 
