@@ -101,10 +101,10 @@ class GroupCounter:
     batch), and always before a result is read.
 
     With ``keep_values=False`` (the input's counter: only k and l are needed) a group is one 64-bit hash of its QI
-    values, kept in sorted numpy arrays with its count (12 bytes a group: 48 MB for 4,000,000 groups); each batch's
+    values, kept in sorted numpy arrays with its count (16 bytes a group, 16 MB at the spill limit); each batch's
     distinct hashes are merged in with a binary search, so a merge needs about one more copy of the arrays, not a
     hash table of both. Two groups whose hashes collide (about one chance in 10^6 at 4,000,000 groups) would be
-    counted as one. Past ``SPILL_GROUPS`` groups the table goes to disk as a sorted run (12 bytes a group), so the
+    counted as one. Past ``SPILL_GROUPS`` groups the table goes to disk as a sorted run (16 bytes a group), so the
     input's k stays exact with memory bounded whatever the number of groups; the l-diversity pairs and the output's
     table (``keep_values``) grow with the number of distinct groups."""
 
