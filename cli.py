@@ -302,7 +302,7 @@ def run(
         accepted = _accepted(baseline)  # reports and CI
         for path, root in files:
             report, stem = run_file(path, root, out, opts)
-            after_run(report, opts, name)  # reports and CI: registration prefill
+            after_run(report, name)  # reports and CI: the registration prefill's name
             written = [stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".md")]
             _write_text(written[0], to_json(report), io)
             _write_text(written[1], to_markdown(report), io)

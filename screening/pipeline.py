@@ -543,17 +543,11 @@ def _residual(verifier: Detector, s: Screening) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ after run: registration, manifest
-def after_run(report: dict[str, Any], opts: Options, name: str | None = None) -> dict[str, Any]:
+def after_run(report: dict[str, Any], name: str | None = None) -> dict[str, Any]:
     """Give a run's registration prefill (``screening.registration``, made by :func:`run_file` from its pass over
-    the input) the dataset name chosen with ``--name``; a report without one gets it here, with one more
-    streamed pass over the input for field types and the date columns' time range."""
-    from screening.registration import measure, prefill, sample_rows
-
-    reg = report.get("registration")
-    if reg is None:
-        report["registration"] = prefill(report, measure(report, opts.batch_rows), name, sample_rows(report))
-    elif name:
-        reg["name"], reg["name_source"] = name, "option"
+    the input) the dataset name chosen with ``--name``."""
+    if name:
+        report["registration"]["name"], report["registration"]["name_source"] = name, "option"
     return report
 
 

@@ -207,7 +207,7 @@ def test_run_measures_the_input_in_its_own_pass(tmp_path: Path) -> None:
     again = prefill(report, measure(report, batch_rows=20), None, sample_rows(report))
     assert report["registration"] == again
     assert report["registration"]["time"]["end"] == "2023-05-29"  # from the last batch
-    assert after_run(report, opts, "订单")["registration"]["name"] == "订单"
+    assert after_run(report, "订单")["registration"]["name"] == "订单"
 
 
 def test_prefill_fields_from_a_scan_report() -> None:
