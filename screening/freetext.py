@@ -357,6 +357,16 @@ class FreeText:
         self.cache_size = cache_size
         self._cache: dict[str, tuple[Span, ...]] = {}
         self._lock = threading.Lock()  # the scan runs the NER sample in a worker thread
+        # Presidio runs every recognizer it is asked for on every text, and most of a text's identifier recognizers
+        # find nothing: their patterns are searched first, and only those with a match are asked for.
+        self._patterns: list[tuple[str, regex.Pattern[str]]] = []
+        self._always: list[str] = []
+        for r in self.analyzer.registry.recognizers:
+            if isinstance(r, PatternRecognizer):
+                entity = r.supported_entities[0]
+                self._patterns += [(entity, regex.compile(p.regex, r.global_regex_flags)) for p in r.patterns]
+            else:
+                self._always += [e for e in r.supported_entities if e not in self._always]
 
     def _combine(self, results: Iterable[RecognizerResult]) -> tuple[Span, ...]:
         """Identifiers first; a name, place or organisation overlapping one is cut back to the rest."""
@@ -365,12 +375,18 @@ class FreeText:
         names = (cut_around(s, ids) for s in spans if s.entity in NER_ENTITIES)
         return tuple(resolve_overlaps([*ids, *(s for s in names if s is not None)], self.priority))
 
+    def entities(self, text: str) -> list[str]:
+        """The entities worth asking the analyzer for in ``text``: those of a pattern recognizer only where its
+        pattern occurs (the others would find nothing), and every entity of the other recognizers."""
+        return [*dict.fromkeys(e for e, p in self._patterns if p.search(text) is not None), *self._always]
+
     def spans(self, text: str) -> tuple[Span, ...]:
         """Non-overlapping spans of one text, offsets on ``text`` itself."""
         hit = self._cache.get(text)
         if hit is not None:
             return hit
-        found = self._combine(self.analyzer.analyze(text.translate(_FULLWIDTH), language=LANGUAGE))
+        plain = text.translate(_FULLWIDTH)
+        found = self._combine(self.analyzer.analyze(plain, language=LANGUAGE, entities=self.entities(plain)))
         self.remember(text, found)
         return found
 
@@ -394,7 +410,9 @@ class FreeText:
         for text in todo:
             plain = text.translate(_FULLWIDTH)
             doc = next(docs) if ner_model.has_han(text) else nlp.make_doc(plain)
-            results = self.analyzer.analyze(plain, language=LANGUAGE, nlp_artifacts=self.engine.artifacts(doc, plain))
+            results = self.analyzer.analyze(
+                plain, language=LANGUAGE, entities=self.entities(plain), nlp_artifacts=self.engine.artifacts(doc, plain)
+            )
             done[text] = self._combine(results)
             self.remember(text, done[text])
         return [list(done[t]) if t in done else list(self.spans(t)) if t else [] for t in texts]

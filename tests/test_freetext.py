@@ -285,6 +285,22 @@ def test_parallel_equals_serial() -> None:
     assert parallel == serial
 
 
+def test_asking_only_for_matching_identifiers_changes_no_span() -> None:
+    """FreeText asks Presidio only for the identifiers whose pattern occurs in a text: the spans equal those of
+    asking for every recognizer, on remarks and on every recognizer's valid and invalid examples in a sentence."""
+    engine = FreeText(cache_size=0)
+    texts = remarks(300, seed=11)
+    for r in all_recognizers():
+        texts += [f"客户{r.entity}为{v}，已登记" for v in (*r.examples_valid, *r.examples_invalid) if v]
+    asked = [engine.entities(t) for t in texts]
+    assert sum(len(a) - 3 for a in asked) < 3 * len(texts)  # most identifier recognizers are skipped
+    assert any(len(a) > 3 for a in asked)
+    filtered = engine.find(texts)
+    engine.entities = lambda text: None  # type: ignore[method-assign]  # Presidio's default: every recognizer
+    assert engine.find(texts) == filtered
+    assert sum(map(len, filtered)) > 300
+
+
 def test_small_inputs_stay_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("a pool was started for a small input")
