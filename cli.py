@@ -679,7 +679,28 @@ def manifest_verify(
 
 
 def main() -> None:
-    app()
+    """The console script: the command, then a quick exit.
+
+    Once a command has returned, every file it wrote is closed: the exit handlers run (logging, multiprocessing,
+    temporary folders), the streams are flushed, and the process ends without the interpreter's teardown, which
+    frees every object of polars, pyarrow, numpy and spaCy one by one (0.1 to 0.3 s, a tenth of a small scan)."""
+    import atexit
+    import contextlib
+
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):  # sys.exit("message"): printed, exit status 1
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
+            stream.flush()
+    os._exit(code or 0)
 
 
 if __name__ == "__main__":

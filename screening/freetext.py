@@ -364,7 +364,8 @@ class FreeText:
         for r in self.analyzer.registry.recognizers:
             if isinstance(r, PatternRecognizer):
                 entity = r.supported_entities[0]
-                self._patterns += [(entity, regex.compile(p.regex, r.global_regex_flags)) for p in r.patterns]
+                patterns: list[Pattern] = getattr(r, "patterns", [])
+                self._patterns += [(entity, regex.compile(p.regex, r.global_regex_flags)) for p in patterns]
             else:
                 self._always += [e for e in r.supported_entities if e not in self._always]
 

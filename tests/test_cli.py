@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +34,31 @@ def test_scan_json_equals_library_result() -> None:
     result = invoke("scan", SAMPLES / "customers.csv", "--quiet")
     assert result.exit_code == 0, result.output
     assert strip_timing(json.loads(result.stdout)) == strip_timing(scan_file(SAMPLES / "customers.csv", Options()))
+
+
+def console(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The console script's own entry point (``cli.main``, which ends the process itself) in a fresh interpreter."""
+    code = "import sys; sys.argv[0] = 'screening'; import cli; cli.main(); print('not reached')"
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_console_script_flushes_its_output_and_keeps_exit_codes(tmp_path: Path) -> None:
+    """main() skips the interpreter's teardown: the report on stdout and the files written are whole, and the exit
+    codes 0, 1 and 2 pass through."""
+    done = console("scan", SAMPLES / "customers.csv", "--quiet")
+    assert done.returncode == 0 and "not reached" not in done.stdout
+    assert strip_timing(json.loads(done.stdout)) == strip_timing(scan_file(SAMPLES / "customers.csv", Options()))
+    assert console("scan", SAMPLES / "customers.csv", "--fail-on", "4", "-q").returncode == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    failed = console("scan", bad, "-q")
+    assert failed.returncode == 2 and len(failed.stderr.strip().splitlines()) == 1 and "bad.csv" in failed.stderr
+    out = tmp_path / "out"
+    written = console("run", SAMPLES / "customers.csv", "--out", out, "--quiet")
+    assert written.returncode == 0, written.stderr
+    report = json.loads((out / "customers.report.json").read_text(encoding="utf-8"))
+    data = out / Path(report["output"]["path"]).name
+    assert pl.read_csv(data, infer_schema=False).height == report["dataset"]["rows"]
 
 
 def test_fail_on_sets_exit_code(tmp_path: Path) -> None:
