@@ -452,7 +452,6 @@ def iter_batches(
     batch_rows: int = 100_000,
     on_progress: Callable[[int], None] | None = None,
     first_rows: int | None = None,
-    keep: BatchCache | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Stream the file as DataFrames of at most ``batch_rows`` rows; every column is pl.String, named as in
     ``info.columns``.
@@ -462,8 +461,7 @@ def iter_batches(
     where a blank line is an empty value. ``on_progress`` receives increasing units done out of
     ``progress_total(info)`` after each batch: bytes read for CSV (the parser reads a few blocks ahead),
     rows for Parquet. ``first_rows`` (CSV) makes the first frame smaller, so that a consumer can start on it
-    while the reader goes on. ``keep``: a :class:`BatchCache` that receives every batch read from the file (once it
-    is complete, :meth:`BatchCache.replay` reads them back instead of the file).
+    while the reader goes on.
     Raises InputError for problems found while reading.
     """
     if batch_rows < 1:
@@ -475,153 +473,26 @@ def iter_batches(
         raise InputError(p, f"cannot open: {_why(e)}") from None
     if size != info.bytes:
         raise InputError(p, "the file changed since it was opened")
-    tables = (
+    frames = (
         _iter_parquet(p, info, batch_rows)
         if info.format == "parquet"
         else _iter_csv(p, info, batch_rows, min(first_rows or batch_rows, batch_rows))
     )
-    yield from _frames(info, tables, size, on_progress, keep)
-
-
-def _frames(
-    info: DatasetInfo,
-    tables: Iterable[tuple[pa.Table, int]],
-    size: int,
-    on_progress: Callable[[int], None] | None,
-    keep: BatchCache | None = None,
-) -> Iterator[pl.DataFrame]:
     done = 0
     empty = True
-    for table, units in tables:
-        if table.num_rows == 0:
+    for frame, units in frames:
+        if frame.height == 0:
             continue
         empty = False
-        if keep is not None:
-            keep.add(table, units)
         if on_progress is not None and units > done:
             done = units
             on_progress(done)
-        yield _frame(table, info.columns)
-    if keep is not None:
-        keep.finish()
+        yield frame
     if empty:
         yield pl.DataFrame(schema={c: pl.String for c in info.columns})
     total = size if info.format == "csv" else done
     if on_progress is not None and total > done:
         on_progress(total)
-
-
-class BatchCache:
-    """A first pass's batches kept for a second pass, as an Arrow IPC stream in a hidden temporary file.
-
-    ``run`` reads its input twice (decide every column, then desensitise); parsing a CSV file again is most of the
-    second read (about 1 CPU-second per million rows of the benchmark table), while writing the parsed batches once
-    and reading them back costs 0.1 s each way. ``folder`` None keeps nothing. The file goes in ``folder`` (the output
-    folder: it needs room for the output anyway) and only when the disk has three times the input's size free.
-    Should it fail to be written (a full disk), it is dropped and the second pass reads the input again. Reads are
-    plain reads, not a memory map, so the process's memory stays one batch."""
-
-    def __init__(self, folder: Path | None, input_bytes: int) -> None:
-        self.path: Path | None = None
-        self._ends: list[tuple[int, int]] = []  # (rows so far, progress units) after each table written
-        self._rows = 0
-        self._sink: Any = None
-        self._writer: Any = None
-        self.complete = False
-        if folder is None:  # nothing to keep
-            return
-        try:
-            import shutil
-            import tempfile
-
-            if shutil.disk_usage(folder).free < 3 * input_bytes:
-                return
-            fd, name = tempfile.mkstemp(prefix=".screening-pass-", suffix=".arrows", dir=folder)
-            os.close(fd)
-            self.path = Path(name)
-        except OSError:
-            self.path = None
-
-    def add(self, table: pa.Table, units: int) -> None:
-        if self.path is None or self.complete:
-            return
-        try:
-            if self._writer is None:
-                self._sink = pa.OSFile(str(self.path), "wb")
-                self._writer = pa.ipc.new_stream(self._sink, table.schema)
-            self._writer.write_table(table)
-        except (OSError, pa.ArrowException):  # a full disk, or a schema that changed: read the input again
-            self.close()
-            return
-        self._rows += table.num_rows
-        self._ends.append((self._rows, units))
-
-    def finish(self) -> None:
-        """The whole input went through :meth:`add`."""
-        if self.path is None:
-            return
-        try:
-            self._close_writer()
-        except (OSError, pa.ArrowException):
-            self.close()
-            return
-        self.complete = True
-
-    def replay(
-        self, info: DatasetInfo, batch_rows: int, on_progress: Callable[[int], None] | None = None
-    ) -> Iterator[pl.DataFrame]:
-        """The kept batches as :func:`iter_batches` would read them from the file, ``batch_rows`` rows each."""
-        if not self.complete or self.path is None:
-            raise RuntimeError("the batch cache is not complete")
-        return _frames(info, self._tables(batch_rows), info.bytes, on_progress)
-
-    def _tables(self, batch_rows: int) -> Iterator[tuple[pa.Table, int]]:
-        assert self.path is not None
-        ends = iter(self._ends)
-        end = (0, 0)
-        rows = 0
-        pending: list[pa.RecordBatch] = []
-        held = 0
-        with pa.OSFile(str(self.path), "rb") as f:
-            for rb in pa.ipc.open_stream(f):
-                pending.append(rb)
-                held += rb.num_rows
-                while held >= batch_rows:
-                    table = pa.Table.from_batches(pending)
-                    rows += batch_rows
-                    while end[0] < rows:
-                        end = next(ends)
-                    yield table.slice(0, batch_rows), end[1]
-                    rest = table.slice(batch_rows)
-                    pending, held = rest.to_batches(), rest.num_rows
-        if held:
-            yield pa.Table.from_batches(pending), self._ends[-1][1]
-
-    def _close_writer(self) -> None:
-        writer, sink = self._writer, self._sink
-        self._writer = self._sink = None
-        try:
-            if writer is not None:
-                writer.close()
-        finally:
-            if sink is not None:
-                sink.close()
-
-    def close(self) -> None:
-        """Delete the file (also when a pass failed half way)."""
-        with contextlib.suppress(OSError, pa.ArrowException):
-            self._close_writer()
-        if self.path is not None:
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-        self.path = None
-        self.complete = False
-
-    def __enter__(self) -> BatchCache:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class _CountingReader(io.RawIOBase):
@@ -650,7 +521,7 @@ class _RaggedRow:
     actual: int
 
 
-def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> Iterator[tuple[pa.Table, int]]:
+def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
     assert info.encoding is not None and info.delimiter is not None
     layout = _sniff_csv(p, info.bytes, info.encoding, info.delimiter)
     n = len(info.columns)
@@ -715,7 +586,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
                 pending_rows += rb.num_rows
                 while pending_rows >= (want := first_rows if yielded == 0 else batch_rows):
                     table = pa.Table.from_batches(pending)
-                    yield table.slice(0, want), source.count
+                    yield _frame(table.slice(0, want), info.columns), source.count
                     yielded += 1
                     rest = table.slice(want)
                     pending, pending_rows = rest.to_batches(), rest.num_rows
@@ -743,7 +614,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
         finally:
             source.close()
     if pending_rows:
-        yield pa.Table.from_batches(pending), info.bytes
+        yield _frame(pa.Table.from_batches(pending), info.columns), info.bytes
 
 
 def _frame(table: pa.Table, columns: Sequence[str]) -> pl.DataFrame:
@@ -752,7 +623,7 @@ def _frame(table: pa.Table, columns: Sequence[str]) -> pl.DataFrame:
     return df
 
 
-def _iter_parquet(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pa.Table, int]]:
+def _iter_parquet(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple[pl.DataFrame, int]]:
     pf = _parquet_file(p)
     names = list(info.columns)
     types = pf.schema_arrow.types
@@ -762,7 +633,7 @@ def _iter_parquet(p: Path, info: DatasetInfo, batch_rows: int) -> Iterator[tuple
             arrays = [_as_text(p, rb.column(i), types[i], names[i], done) for i in range(len(names))]
             table = pa.Table.from_arrays(arrays, names=names)
             done += rb.num_rows
-            yield table, done
+            yield _frame(table, names), done
     except InputError:
         raise
     except (OSError, pa.ArrowException) as e:

@@ -112,9 +112,8 @@ def expand_paths(paths: Sequence[str | Path]) -> list[tuple[Path, Path]]:
 
 
 # ------------------------------------------------------------------------------------------------ scan
-def screen(path: Path, opts: Options, keep: io.BatchCache | None = None) -> Screening:
-    """Pass 1: every row of every column through the detectors; one decision per column. ``keep`` receives the
-    batches read (for a second pass)."""
+def screen(path: Path, opts: Options) -> Screening:
+    """Pass 1: every row of every column through the detectors; one decision per column."""
     t0 = time.perf_counter()
     info = io.open_source(path, encoding=opts.encoding)
     recs = with_pack_headers(all_recognizers(), opts.pack)
@@ -136,9 +135,7 @@ def screen(path: Path, opts: Options, keep: io.BatchCache | None = None) -> Scre
 
         advance = opts.progress(f"scan {path.name}", io.progress_total(info)) if opts.progress else None
         # A small first batch: the columns' first look and probes start while the reader goes on.
-        batches = io.iter_batches(
-            info, batch_rows=opts.batch_rows, on_progress=advance, first_rows=FIRST_BATCH_ROWS, keep=keep
-        )
+        batches = io.iter_batches(info, batch_rows=opts.batch_rows, on_progress=advance, first_rows=FIRST_BATCH_ROWS)
         for batch in read_ahead(batches):
             rows += batch.height
             detector.observe(batch, wait=False)
@@ -272,36 +269,9 @@ def output_paths(path: Path, root: Path, out_dir: Path, fmt: str) -> tuple[Path,
 
 
 def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict[str, Any], Path]:
-    """Scan, desensitise every row into ``out_dir`` (atomically), re-scan the output, report.
-
-    The batches a CSV input's scan parsed are kept in a temporary file in ``out_dir`` (:class:`io.BatchCache`) and
-    read back by the second pass instead of parsing the file again; the file is deleted when the run ends or fails."""
+    """Scan, desensitise every row into ``out_dir`` (atomically), re-scan the output, report."""
     t0 = time.perf_counter()
-    created = not out_dir.exists()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(out_dir, f"cannot create the output folder: {e.strerror or e}") from None
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # the scan reports what is wrong with the input
-    # Only a CSV input is kept: decoding a Parquet file again costs about what writing and reading it back would.
-    csv = path.suffix.lower() != ".parquet"
-    try:
-        with io.BatchCache(out_dir if csv else None, size) as kept:
-            return _run_file(path, root, out_dir, opts, kept, t0)
-    except BaseException:
-        if created:
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()  # only if the failed run left it empty
-        raise
-
-
-def _run_file(
-    path: Path, root: Path, out_dir: Path, opts: Options, kept: io.BatchCache, t0: float
-) -> tuple[dict[str, Any], Path]:
-    s = screen(path, opts, keep=kept)
+    s = screen(path, opts)
     fmt = opts.output_format or s.info.format
     data_path, report_stem = output_paths(path, root, out_dir, fmt)
     if data_path.resolve() == path.resolve():
@@ -312,11 +282,7 @@ def _run_file(
     data_path.parent.mkdir(parents=True, exist_ok=True)
     plan = [_Step(p.name, a, p) for p, a in zip(s.profiles, s.actions, strict=True)]
     advance = opts.progress(f"run {path.name}", io.progress_total(s.info)) if opts.progress else None
-    source = read_ahead(
-        kept.replay(s.info, opts.batch_rows, on_progress=advance)
-        if kept.complete
-        else io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance)
-    )
+    source = read_ahead(io.iter_batches(s.info, batch_rows=opts.batch_rows, on_progress=advance))
     # encrypt keeps the format on purpose (a phone stays a valid phone number): the verifier cannot tell its
     # output from raw values, so those columns are not re-scanned; nor are the columns redact drops.
     changed = tuple(

@@ -447,48 +447,6 @@ def test_progress_parquet_in_rows(tmp_path: Path) -> None:
     assert progress_total(info) == 2500
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_kept_batches_replay_as_the_file_reads(tmp_path: Path, fmt: str) -> None:
-    """A BatchCache filled during one read (a small first batch, then 700 rows) gives back, in batches of 1000,
-    the frames that reading the file in batches of 1000 gives, progress included; closing deletes its file."""
-    from screening.io import BatchCache
-
-    rows = {"id": [f"{i:05d}" for i in range(3456)], "v": [None if i % 7 else f"值{i}" for i in range(3456)]}
-    if fmt == "csv":
-        p = tmp_path / "a.csv"
-        pl.DataFrame(rows).write_csv(p)
-    else:
-        p = tmp_path / "a.parquet"
-        pq.write_table(pa.table(rows), p, row_group_size=500)
-    info = open_source(p)
-    with BatchCache(tmp_path, p.stat().st_size) as kept:
-        first = list(iter_batches(info, batch_rows=700, first_rows=100, keep=kept))
-        assert kept.complete and kept.path is not None and kept.path.exists()
-        assert sum(f.height for f in first) == 3456
-        seen: list[int] = []
-        replayed = list(kept.replay(info, 1000, on_progress=seen.append))
-        direct_seen: list[int] = []
-        direct = list(iter_batches(info, batch_rows=1000, on_progress=direct_seen.append))
-        assert [f.height for f in replayed] == [f.height for f in direct] == [1000, 1000, 1000, 456]
-        assert all(a.equals(b) for a, b in zip(replayed, direct, strict=True))
-        assert seen == sorted(set(seen)) and seen[-1] == direct_seen[-1] == progress_total(info)
-        path = kept.path
-    assert not path.exists()
-
-
-def test_batch_cache_is_skipped_without_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import shutil
-
-    from screening.io import BatchCache
-
-    p = put(tmp_path, "a.csv", "id\n1\n2\n")
-    monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(100, 99, 1))  # type: ignore[attr-defined]
-    with BatchCache(tmp_path, p.stat().st_size) as kept:
-        list(iter_batches(open_source(p), keep=kept))
-        assert not kept.complete and kept.path is None
-    assert [f.name for f in tmp_path.iterdir()] == ["a.csv"]
-
-
 def test_sha256_file(tmp_path: Path) -> None:
     data = os.urandom(3_000_000)
     assert sha256_file(put(tmp_path, "a.bin", data)) == hashlib.sha256(data).hexdigest()

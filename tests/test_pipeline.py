@@ -161,56 +161,7 @@ def test_a_failing_batch_stops_the_run_cleanly(dataset: Path, tmp_path: Path, mo
         run_file(dataset, dataset.parent, tmp_path / "out", Options(batch_rows=500, ner_sample=0, workers=1))
     assert len(calls) == 3  # nothing after the failing batch
     assert not list((tmp_path / "out").rglob("*.csv"))
-    assert not list(tmp_path.rglob(".screening-pass-*"))  # the scan's kept batches are deleted too
     assert not [t for t in threading.enumerate() if t.name.startswith("screening-") and t.is_alive()]
-
-
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_second_pass_from_kept_batches_equals_reading_the_input_again(
-    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
-) -> None:
-    """run's second pass reads the batches its scan kept (io.BatchCache) instead of parsing the input again: the
-    output and the report are the same as when the input is read again (the fallback, here forced by a failing
-    cache write), and no kept file is left."""
-    from screening import io
-
-    source = dataset
-    if fmt == "parquet":
-        source = tmp_path / "people.parquet"
-        pl.read_csv(dataset, infer_schema=False).write_parquet(source)
-    opts = Options(batch_rows=700, ner_sample=50, workers=1)
-    replays: list[int] = []
-    real_replay = io.BatchCache.replay
-
-    def counted(self: io.BatchCache, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        replays.append(1)
-        return real_replay(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(io.BatchCache, "replay", counted)
-    kept, _ = run_file(source, source.parent, tmp_path / "kept", opts)
-    expected = [1] if fmt == "csv" else []  # a Parquet file is decoded again: about as cheap as keeping it
-    assert replays == expected
-    assert not list((tmp_path / "kept").glob(".screening-pass-*"))
-
-    def full_disk(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(io.pa.ipc, "new_stream", full_disk)
-    again, _ = run_file(source, source.parent, tmp_path / "again", opts)
-    assert replays == expected  # the cache was dropped: the input was read again
-    assert not list((tmp_path / "again").glob(".screening-pass-*"))
-    assert Path(kept["output"]["path"]).read_bytes() == Path(again["output"]["path"]).read_bytes()
-    drop = ("timing", "output", "registration")
-    assert {k: v for k, v in kept.items() if k not in drop} == {k: v for k, v in again.items() if k not in drop}
-    assert kept["output"]["sha256"] == again["output"]["sha256"]
-
-
-def test_a_failed_run_leaves_no_output_folder_it_made(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"a,b\n1,2,3\n")
-    with pytest.raises(Exception, match="bad.csv"):
-        run_file(bad, tmp_path, tmp_path / "new" / "out", Options(workers=1))
-    assert not (tmp_path / "new" / "out").exists()
 
 
 def test_run_desensitises_verifies_and_never_touches_input(dataset: Path, tmp_path: Path) -> None:
