@@ -301,26 +301,18 @@ def test_asking_only_for_matching_identifiers_changes_no_span() -> None:
     assert sum(map(len, filtered)) > 300
 
 
-def test_context_enhancer_shortcut_changes_no_span_or_score() -> None:
+def test_context_enhancer_shortcut_changes_no_span_or_score(ticket_recognizer: Recognizer) -> None:
     """FreeText's ContextEnhancer skips Presidio's deep copy when no result can be raised by context words: spans
     and scores equal those of Presidio's own LemmaContextAwareEnhancer, with and without context words."""
     from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 
-    ticket = Recognizer(
-        entity="TEST_TICKET",
-        pattern="(?-u:\\b)TK[0-9]{4}(?-u:\\b)",
-        headers=(),
-        priority=5,
-        context=("工单号",),
-        score=0.4,
-    )
     texts = remarks(200, seed=12) + [
         "工单号TK1234已处理，请拨打13812345678",
         "今天TK1234已处理",
         "联系电话 021-62345678，找张伟",
         "北京市朝阳区建国路88号的王芳",
     ]
-    engine = FreeText((*all_recognizers(), ticket), cache_size=0)
+    engine = FreeText((*all_recognizers(), ticket_recognizer), cache_size=0)
     assert isinstance(engine.analyzer.context_aware_enhancer, freetext.ContextEnhancer)
     ours = engine.find(texts)
     engine.analyzer.context_aware_enhancer = LemmaContextAwareEnhancer()

@@ -175,17 +175,9 @@ def test_analyzer_has_the_model_recognizer_and_identifiers() -> None:
     assert analyzer.nlp_engine.nlp["zh"] is ner_model.load()  # type: ignore[index]
 
 
-def test_context_words_still_raise_scores() -> None:
+def test_context_words_still_raise_scores(ticket_recognizer: Recognizer) -> None:
     # per-character tokens with 4-character pseudo-lemmas: 工单号 before a ticket number is seen as context
-    ticket = Recognizer(
-        entity="TEST_TICKET",
-        pattern="(?-u:\\b)TK[0-9]{4}(?-u:\\b)",
-        headers=(),
-        priority=5,
-        context=("工单号",),
-        score=0.4,
-    )
-    analyzer = freetext.build_analyzer([ticket])
+    analyzer = freetext.build_analyzer([ticket_recognizer])
     plain = analyzer.analyze("今天TK1234已处理", language="zh")
     boosted = analyzer.analyze("工单号TK1234已处理", language="zh")
     assert [r.entity_type for r in plain] == [r.entity_type for r in boosted] == ["TEST_TICKET"]
