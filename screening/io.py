@@ -496,11 +496,18 @@ def iter_batches(
 
 
 class _CountingReader(io.RawIOBase):
-    """A read-only file that counts the bytes handed out, for progress."""
+    """A read-only file that counts the bytes handed out, for progress, and with ``check_utf8`` validates
+    them as UTF-8 before they are handed out.
 
-    def __init__(self, f: io.RawIOBase) -> None:
+    pyarrow's own UTF-8 check of every parsed field cost about a third of its CSV parse (1M rows: 0.35 of
+    1.2 s, one thread); polars' check of the raw blocks costs about 0.14 s. So the blocks are checked here and
+    the parser is told not to: no invalid byte ever reaches a string column."""
+
+    def __init__(self, f: io.RawIOBase, check_utf8: bool = False) -> None:
         self._f = f
         self.count = 0
+        self._carry: bytes | None = b"" if check_utf8 else None
+        """The bytes of a character cut by the end of the last block (checked with the next one)."""
 
     def readable(self) -> bool:
         return True
@@ -508,11 +515,30 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         n = self._f.readinto(b) or 0
         self.count += n
+        if self._carry is not None:
+            self._carry = _check_utf8(self._carry, memoryview(b)[:n])
         return n
 
     def close(self) -> None:
         self._f.close()
         super().close()
+
+
+def _check_utf8(carry: bytes, block: memoryview) -> bytes:
+    """Check ``carry + block`` as UTF-8 up to its last character start (raising UnicodeError), and return the
+    bytes from there on, for the next block. An empty block is the end of the file: everything is checked."""
+    data = carry + block.tobytes()
+    if not block:
+        cut = len(data)
+    else:
+        # The last byte that starts a character (not 10xxxxxx) among the last four: a character may be cut there.
+        cut = next((i for i in range(len(data) - 1, max(len(data) - 5, -1), -1) if data[i] & 0xC0 != 0x80), len(data))
+    if cut:
+        try:
+            pl.Series([data[:cut]], dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.ComputeError:
+            raise UnicodeError("not valid UTF-8") from None
+    return data[cut:]
 
 
 @dataclass(frozen=True)
@@ -543,7 +569,9 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
             ragged.append(_RaggedRow(row.expected_columns, row.actual_columns))
             return "error"
 
-        source = _CountingReader(open(p, "rb", buffering=0))  # noqa: SIM115 - closed in finally
+        utf8 = info.encoding.startswith("utf-8")
+        # Another encoding is transcoded by Python's codec, whose output is valid UTF-8.
+        source = _CountingReader(open(p, "rb", buffering=0), check_utf8=utf8)  # noqa: SIM115 - closed in finally
         skip = pulled  # after a restart, rows already received are skipped
         try:
             reader = pacsv.open_csv(
@@ -552,7 +580,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
                     block_size=block,
                     use_threads=True,
                     column_names=internal,
-                    encoding="utf8" if info.encoding.startswith("utf-8") else info.encoding,
+                    encoding="utf8" if utf8 else info.encoding,
                 ),
                 parse_options=pacsv.ParseOptions(
                     delimiter=info.delimiter,
@@ -568,6 +596,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
                     null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
+                    check_utf8=False,  # checked by the source (see _CountingReader)
                 ),
             )
             for rb in reader:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from screening import io as io_module
 from screening.errors import ConfigError, InputError, OutputError
 from screening.io import (
     atomic_output,
@@ -132,6 +133,27 @@ def test_bad_bytes_beyond_the_sample_name_byte_and_line(tmp_path: Path) -> None:
     assert open_source(p).encoding == "utf-8"
     msg = input_error(p)
     assert f"not valid utf-8 at byte {len(head) + 5} (line 170002)" in msg
+
+
+@pytest.mark.parametrize("bad", [b"\xc0\x80", b"\xed\xa0\x80", b"\xe4\xb8", b"\x80", b"\xf4\x90\x80\x80"])
+def test_bad_sequences_far_into_a_cjk_file_are_refused(tmp_path: Path, bad: bytes) -> None:
+    # Overlong, surrogate, cut and stray bytes after ~5 MB of CJK text (more than one read block, between the
+    # sampled windows): the reader checks every block it reads, not only the samples.
+    head = b"id,remark\n" + "0001,中文备注，内容\n".encode() * 180_000
+    p = put(tmp_path, "late.csv", head + b"0002,x" + bad + b"y\n" + "0003,中文\n".encode() * 20_000)
+    assert open_source(p).encoding == "utf-8"
+    assert "not valid utf-8 at byte" in input_error(p)
+
+
+@pytest.mark.parametrize("cut", range(1, 8))
+def test_characters_cut_by_read_blocks_are_whole_text(cut: int) -> None:
+    text = "中文𠀀é,a\n" * 3
+    data = text.encode()
+    carry = io_module._check_utf8(b"", memoryview(data[:cut]))
+    carry = io_module._check_utf8(carry, memoryview(data[cut:]))
+    assert io_module._check_utf8(carry, memoryview(b"")) == b""
+    with pytest.raises(UnicodeError):  # a file that ends inside a character
+        io_module._check_utf8(io_module._check_utf8(b"", memoryview(data[:2])), memoryview(b""))
 
 
 # -------------------------------------------------------------------------------------------- delimiters
