@@ -285,7 +285,9 @@ def shared_buffers() -> Iterator[None]:
 
 def utf8_buffers(s: pl.Series) -> tuple[pa.LargeStringArray, np.ndarray, np.ndarray]:
     """A text Series as an Arrow large-string array with its offsets and its values' bytes, both rebased to the
-    first value (numpy views, no copy beyond Arrow's conversion; a null value keeps no bytes)."""
+    first value (numpy views, no copy beyond Arrow's conversion). A null read from a file keeps no bytes, but one
+    that polars made from a value (``replace``, ``when``) keeps that value's bytes: mask by validity where it
+    matters."""
     table: dict[int, tuple[pl.Series, Any]] | None = getattr(_SHARED, "table", None)
     if table is not None:
         hit = table.get(id(s))

@@ -405,7 +405,7 @@ class Detector:
         order = self._order[ev.name]
         active = [p for p in order if p.key in ev.active]
         inactive = [p for p in order if p.key not in ev.active]
-        unclaimed = (stripped.str.len_bytes() > 0).fill_null(False).to_numpy()
+        unclaimed = non_empty(stripped)
         claims, claimed_by = self._claims(ev, stripped, active, unclaimed)
         if inactive:
             rank = {p.key: r for r, p in enumerate(order)}
@@ -539,7 +539,7 @@ class Detector:
                 ev.header_only[entity] += c.header_only
             self._keep_examples(ev, c.probe.rec, stripped.gather(c.valid[:EXAMPLES_PER_ENTITY]))
             if entity in PERSON_KEYS:
-                self._count_persons(ev, entity, stripped.gather(c.valid))
+                self._count_persons(ev, entity, stripped if len(c.valid) == len(stripped) else stripped.gather(c.valid))
 
     def _claiming(
         self, ev: ColumnEvidence, rec: Recognizer, idx: np.ndarray, stripped: pl.Series
@@ -647,8 +647,19 @@ def _as_text(raw: pl.Series) -> pl.Series:
     return raw if raw.dtype == pl.String else raw.cast(pl.String)
 
 
+def non_empty(v: pl.Series) -> np.ndarray:
+    """Per cell, whether it is non-null with at least one byte, read from the Arrow offsets (a value polars
+    turned into null may keep its bytes there, so nulls are masked by their validity)."""
+    _, offsets, _ = utf8_buffers(v)
+    filled = np.diff(offsets) > 0
+    if v.null_count():
+        filled &= v.is_not_null().to_numpy()
+    return filled
+
+
 def _id_key(values: pl.Series) -> pl.Series:
-    return values.str.to_uppercase() if values.str.contains("x", literal=True).any() else values
+    _, _, data = utf8_buffers(values)
+    return values.str.to_uppercase() if (data == ord("x")).any() else values
 
 
 def _phone_key(values: pl.Series) -> pl.Series:

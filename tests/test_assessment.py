@@ -142,6 +142,16 @@ def test_persons_are_counted_by_id_number_over_every_row(tmp_path: Path) -> None
     assert a["persons"]["by"] == "CN_PHONE" and a["persons"]["count"] == len(set(phones))
 
 
+def test_an_id_number_with_lower_case_x_is_the_same_person(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    ids = [i for i in (synthetic.id_card(rng) for _ in range(2_000)) if i.endswith("X")][:50]
+    rest = [synthetic.id_card(rng) for _ in range(50)]
+    path = tmp_path / "x.csv"
+    pl.DataFrame({"身份证号": ids + [i.lower() for i in ids] + rest}).write_csv(path)
+    a = scan_file(path, Options(ner_sample=0, today=TODAY))["assessment"]
+    assert len(ids) == 50 and a["persons"]["count"] == len(set(ids + rest))
+
+
 def test_scale_flags_follow_the_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     class Fixed(PersonSketch):
         def __init__(self, n: int) -> None:

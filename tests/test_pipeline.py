@@ -303,6 +303,18 @@ def test_byte_scan_agrees_with_regex_and_strip(cells: list[str | None], start: i
         assert edges
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="a 中", max_size=3)), max_size=12), st.integers(0, 3))
+def test_non_empty_agrees_with_polars_also_for_nulls_made_from_values(cells: list[str | None], start: int) -> None:
+    from screening.detect import non_empty
+
+    s = pl.Series("v", cells, dtype=pl.String).slice(start)
+    # polars keeps the bytes of a value it turns into null (replace, when/then): they must not count
+    made = s.to_frame().select(pl.when(pl.col("v") != "a").then(pl.col("v"))).to_series()
+    for series in (s, made, s.str.strip_chars()):
+        assert non_empty(series).tolist() == (series.str.len_bytes() > 0).fill_null(False).to_list()
+
+
 def test_byte_scan_of_clean_cells_finds_nothing() -> None:
     from screening.detect import scan_bytes
 
