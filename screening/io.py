@@ -525,20 +525,38 @@ class _CountingReader(io.RawIOBase):
 
 
 def _check_utf8(carry: bytes, block: memoryview) -> bytes:
-    """Check ``carry + block`` as UTF-8 up to its last character start (raising UnicodeError), and return the
-    bytes from there on, for the next block. An empty block is the end of the file: everything is checked."""
-    data = carry + block.tobytes()
-    if not block:
-        cut = len(data)
-    else:
-        # The last byte that starts a character (not 10xxxxxx) among the last four: a character may be cut there.
-        cut = next((i for i in range(len(data) - 1, max(len(data) - 5, -1), -1) if data[i] & 0xC0 != 0x80), len(data))
-    if cut:
-        try:
-            pl.Series([data[:cut]], dtype=pl.Binary).cast(pl.String)
-        except pl.exceptions.ComputeError:
-            raise UnicodeError("not valid UTF-8") from None
-    return data[cut:]
+    """Check ``carry + block`` as UTF-8 up to the block's last character start (raising UnicodeError), and return
+    the bytes from there on, for the next block. An empty block is the end of the file: everything is checked.
+
+    ``carry`` is one character start and at most three more bytes. The block itself is copied once: joining
+    it to the carry (a copy of 4 MB per block, and fresh pages every time) cost more than the check."""
+    n = len(block)
+    if not n:
+        if carry:
+            _utf8_or_raise(carry)
+        return b""
+    start = 0
+    if carry:  # the carried character ends where the block's first character starts
+        start = next((i for i in range(min(n, 4)) if block[i] & 0xC0 != 0x80), -1)
+        if start < 0:
+            joined = carry + block.tobytes()
+            if len(joined) <= 4:  # a tiny block: the character may go on in the next one
+                return joined
+            _utf8_or_raise(joined)  # more than 4 bytes without a character start: raises
+            return b""
+        _utf8_or_raise(carry + block[:start].tobytes())
+    # The last byte that starts a character (not 10xxxxxx) among the last four: a character may be cut there.
+    cut = next((i for i in range(n - 1, max(n - 5, start - 1), -1) if block[i] & 0xC0 != 0x80), n)
+    if cut > start:
+        _utf8_or_raise(block[start:cut].tobytes())
+    return block[cut:].tobytes()
+
+
+def _utf8_or_raise(data: bytes) -> None:
+    try:
+        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        raise UnicodeError("not valid UTF-8") from None
 
 
 @dataclass(frozen=True)

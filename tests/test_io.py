@@ -12,6 +12,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening import io as io_module
 from screening.errors import ConfigError, InputError, OutputError
@@ -145,15 +147,33 @@ def test_bad_sequences_far_into_a_cjk_file_are_refused(tmp_path: Path, bad: byte
     assert "not valid utf-8 at byte" in input_error(p)
 
 
-@pytest.mark.parametrize("cut", range(1, 8))
-def test_characters_cut_by_read_blocks_are_whole_text(cut: int) -> None:
-    text = "中文𠀀é,a\n" * 3
-    data = text.encode()
-    carry = io_module._check_utf8(b"", memoryview(data[:cut]))
-    carry = io_module._check_utf8(carry, memoryview(data[cut:]))
+def _check_in_blocks(data: bytes, sizes: list[int]) -> None:
+    carry, at = b"", 0
+    for size in [*sizes, len(data)]:
+        carry = io_module._check_utf8(carry, memoryview(data[at : at + size]))
+        at += size
     assert io_module._check_utf8(carry, memoryview(b"")) == b""
-    with pytest.raises(UnicodeError):  # a file that ends inside a character
-        io_module._check_utf8(io_module._check_utf8(b"", memoryview(data[:2])), memoryview(b""))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("a,\n中文𠀀éß€"), max_size=40),
+    st.lists(st.integers(1, 9), max_size=12),  # (a read of 0 bytes is the end of the file)
+    st.integers(0, 60),
+    st.sampled_from([b"\xc0\x80", b"\xed\xa0\x80", b"\xe4\xb8", b"\x80", b"\xf4\x90\x80\x80", b"\xff"]),
+)
+def test_utf8_check_in_any_blocks_agrees_with_decode(text: str, sizes: list[int], at: int, bad: bytes) -> None:
+    data = text.encode()
+    _check_in_blocks(data, sizes)  # characters cut by block ends anywhere: whole text
+    at = min(at, len(data))
+    broken = data[:at] + bad + data[at:]
+    try:
+        broken.decode("utf-8")
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeError):
+            _check_in_blocks(broken, sizes)
+    else:  # the bad bytes completed a character cut at ``at``
+        _check_in_blocks(broken, sizes)
 
 
 # -------------------------------------------------------------------------------------------- delimiters
