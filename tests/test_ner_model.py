@@ -202,11 +202,36 @@ def rules() -> ModelNer:
 @pytest.mark.parametrize(
     ("text", "model", "expected"),
     [
-        # persons: a trailing particle is cut; a single character or a given name with 市 is no name
+        # persons: a trailing particle is cut; a given name with 市 is no name
         ("张伟说好的", [(0, 3, "PERSON")], [(0, 2, "PERSON")]),
-        ("老张来了", [(1, 2, "PERSON")], []),
+        ("请张伟及李芳参加", [(1, 4, "PERSON"), (4, 6, "PERSON")], [(1, 3, "PERSON"), (4, 6, "PERSON")]),
         ("王市区", [(0, 3, "PERSON")], []),
         ("克林顿访华", [(0, 3, "PERSON")], [(0, 3, "PERSON")]),  # no surname: not checked
+        ("李我行来了", [(0, 3, "PERSON")], [(0, 3, "PERSON")]),  # 我 and 那 occur in names
+        ("你他们来了", [(0, 2, "PERSON")], []),
+        # a lone surname is a name, but not a family (张家) or a function word (于); another character is one only
+        # beside a one-character name (马列) or before a title
+        ("老张来了", [(1, 2, "PERSON")], [(1, 2, "PERSON")]),
+        ("张家来了", [(0, 1, "PERSON")], []),
+        ("于上周来", [(0, 1, "PERSON")], []),
+        ("学习马列主义", [(2, 3, "PERSON"), (3, 4, "PERSON")], [(2, 3, "PERSON"), (3, 4, "PERSON")]),
+        ("列入计划", [(0, 1, "PERSON")], []),
+        # a kinship word before a name is cut; a name holds no punctuation
+        ("他的哥哥王建国来了", [(2, 7, "PERSON")], [(4, 7, "PERSON")]),
+        ("哥哥来了", [(0, 2, "PERSON")], [(0, 2, "PERSON")]),  # no name left after it: not cut
+        ("问问孙丽』", [(2, 5, "PERSON")], []),
+        ("陈××来过", [(0, 3, "PERSON")], [(0, 3, "PERSON")]),
+        # a "name" that is a province, a lake or port, or ends in an organisation word is that place or organisation
+        ("李芳(女,宁夏)", [(0, 2, "PERSON"), (5, 7, "PERSON")], [(0, 2, "PERSON"), (5, 7, "CN_ADDRESS")]),
+        ("游览明月湖", [(2, 5, "PERSON")], [(2, 5, "CN_ADDRESS")]),
+        ("明月来了", [(0, 2, "PERSON")], [(0, 2, "PERSON")]),
+        ("约翰·史密斯公司上市", [(0, 8, "PERSON")], [(0, 8, "ORGANIZATION")]),
+        # a name before a sex note is taken where the model found none or another label
+        ("赵立平,男,汉族", [], [(0, 3, "PERSON")]),
+        ("举重:钱丽兰(女,湖北)", [(4, 6, "PERSON")], [(3, 6, "PERSON")]),
+        ("周立明,男,", [(0, 3, "CN_ADDRESS")], [(0, 3, "PERSON")]),
+        ("工作单位,男,", [], []),  # not a name
+        ("李芳男,已婚", [], []),  # no note: 男 follows the name directly
         # addresses: place + detail is one address; adjacent places merge when detail follows
         ("寄到杭州文三路90号", [(2, 4, "CN_ADDRESS")], [(2, 10, "CN_ADDRESS")]),
         ("住北京市朝阳区建国路88号", [(1, 4, "CN_ADDRESS"), (4, 7, "CN_ADDRESS")], [(1, 13, "CN_ADDRESS")]),
