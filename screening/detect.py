@@ -586,7 +586,9 @@ class Detector:
         if not len(flat):
             return
         candidates = flat["m"]
-        shapes = flat.select(pl.col("m").str.contains(p.full_pattern()).alias(p.key) for p in idents)
+        # Wholly the pattern (no blanks around it, which a match never has): the numpy validators then need not
+        # run the same regex again (``shaped``).
+        shapes = flat.select(pl.col("m").str.contains(f"^(?:{p.rec.pattern})$").alias(p.key) for p in idents)
         claimed = np.zeros(len(flat), dtype=bool)
         for p in idents:
             shaped = shapes[p.key].to_numpy() & ~claimed
@@ -594,7 +596,7 @@ class Detector:
                 continue
             idx = np.flatnonzero(shaped)
             cand = candidates.gather(idx)
-            ok = _checked(ev, p.rec, cand).to_numpy()
+            ok = _checked(ev, p.rec, cand, shaped=True).to_numpy()
             if ok.any() and p.rec.negative_context:
                 ok = ok.copy()
                 rows_of = flat["row"].gather(idx).to_list()
