@@ -374,7 +374,9 @@ class NumpyNer:
         self, texts: Sequence[str], batch_size: int = BATCH_SIZE, parse_batch: int = PARSE_BATCH
     ) -> list[list[tuple[int, int, str]]]:
         """Per text, the model's entities as (start character, end character exclusive, label): the encoder runs
-        on ``batch_size`` texts at a time, the transition loop steps ``parse_batch`` texts together."""
+        on ``batch_size`` texts at a time, the transition loop steps ``parse_batch`` texts together (rounded up to
+        a multiple of ``batch_size``, so that the encoder's batches are ``nlp.pipe``'s)."""
+        parse_batch = max(1, -(-parse_batch // batch_size)) * batch_size
         result: list[list[tuple[int, int, str]]] = []
         for i in range(0, len(texts), parse_batch):
             result.extend(self._group(texts[i : i + parse_batch], batch_size))
