@@ -383,6 +383,8 @@ class FreeText:
         self.engine: ModelNlpEngine = self.analyzer.nlp_engine  # type: ignore[assignment]
         self.priority = _FALLBACK_PRIORITY | {r.entity: r.priority for r in recs}
         self.cache_size = cache_size
+        self.numpy_model = True
+        """Run the model with ``screening.ner_numpy`` (False: through spaCy's pipeline, as the tests compare)."""
         self._cache: dict[str, tuple[Span, ...]] = {}
         self._lock = threading.Lock()  # the scan runs the NER sample in a worker thread
         # Presidio runs every recognizer it is asked for on every text, and most of a text's identifier recognizers
@@ -435,7 +437,13 @@ class FreeText:
         nlp = self.engine.nlp[LANGUAGE]  # type: ignore[index]
         # the model runs on texts with a Han character; the others get tokens only (identifiers still apply)
         chinese = [t.translate(_FULLWIDTH) for t in todo if ner_model.has_han(t)]
-        docs = iter(nlp.pipe(chinese, batch_size=batch_size))
+        if self.numpy_model:
+            # the same model in numpy (screening.ner_numpy: the same spans, about 2.8 times as fast); spaCy only
+            # tokenises, for Presidio's artifacts
+            found = ner_model.default_model_ner().model_spans(chinese, batch_size)
+            docs = iter(_with_ents(nlp.make_doc(t), spans) for t, spans in zip(chinese, found, strict=True))
+        else:
+            docs = iter(nlp.pipe(chinese, batch_size=batch_size))
         for text in todo:
             plain = text.translate(_FULLWIDTH)
             doc = next(docs) if ner_model.has_han(text) else nlp.make_doc(plain)
@@ -445,6 +453,13 @@ class FreeText:
             done[text] = self._combine(results)
             self.remember(text, done[text])
         return [list(done[t]) if t in done else list(self.spans(t)) if t else [] for t in texts]
+
+
+def _with_ents(doc: Doc, spans: Sequence[tuple[int, int, str]]) -> Doc:
+    """``doc`` with the model's entities (character offsets that are token boundaries, as spaCy's own are)."""
+    ents = [doc.char_span(start, end, label=label) for start, end, label in spans]
+    doc.ents = [e for e in ents if e is not None]
+    return doc
 
 
 _default: FreeText | None = None

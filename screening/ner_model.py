@@ -254,7 +254,9 @@ class ModelNer:
     """The model plus rules; ``rules`` picks which rule groups of :data:`RULES` run (all by default)."""
 
     def __init__(self, nlp: Language | None = None, rules: Iterable[str] = RULES) -> None:
-        self.nlp = nlp if nlp is not None else load()
+        self.nlp = nlp
+        """The spaCy pipeline to run, or None: the same model in numpy (``screening.ner_numpy``: the same
+        spans, about 2.8 times as fast, and no spaCy to import)."""
         self.rules = frozenset(rules)
         unknown = self.rules - set(RULES)
         if unknown:
@@ -276,9 +278,20 @@ class ModelNer:
         out: list[list[Span]] = [[] for _ in texts]
         todo = [i for i, t in enumerate(texts) if t and has_han(t)]
         folded = [str(texts[i]).translate(FULLWIDTH) for i in todo]
-        for i, text, doc in zip(todo, folded, self.nlp.pipe(folded, batch_size=batch_size), strict=True):
-            out[i] = self.apply_rules(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        for i, text, spans in zip(todo, folded, self.model_spans(folded, batch_size), strict=True):
+            out[i] = self.apply_rules(text, spans)
         return out
+
+    def model_spans(self, texts: list[str], batch_size: int = BATCH_SIZE) -> list[list[tuple[int, int, str]]]:
+        """The model's ``(start, end, label)`` spans per text, before the rules."""
+        if self.nlp is None:
+            from screening import ner_numpy
+
+            return ner_numpy.load().spans(texts, batch_size=batch_size)
+        return [
+            [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for doc in self.nlp.pipe(texts, batch_size=batch_size)
+        ]
 
     def apply_rules(self, text: str, model_spans: Sequence[tuple[int, int, str]]) -> list[Span]:
         """The rules of :attr:`rules` over the model's ``(start, end, label)`` spans of ``text``."""
@@ -516,7 +529,7 @@ def default_model_ner() -> ModelNer:
     if _default is None:
         with _lock:
             if _default is None:
-                _default = ModelNer(load())
+                _default = ModelNer()
     return _default
 
 

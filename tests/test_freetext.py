@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import random
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recognizers import Recognizer, all_recognizers
-from screening import freetext
+from screening import freetext, synthetic
 from screening.freetext import (
     FreeText,
     ModelNerRecognizer,
@@ -381,3 +383,26 @@ def test_scan_counts_no_ip_after_a_version_word(tmp_path: Path) -> None:
     column = scan_file(path, Options(ner_sample=0))["columns"][0]
     assert column["kind"] == "free_text"
     assert column["entities"].get("IP_ADDRESS") == 50  # only the cells with a login address
+
+
+def test_the_numpy_model_gives_presidio_the_spans_of_spacys_pipeline() -> None:
+    # the run path: spaCy only tokenises and the numpy model's entities are set on the document (FreeText.find)
+    rng = random.Random(7)
+    texts = remarks(300, seed=9) + [synthetic.remark(rng) for _ in range(900)]
+    texts += ["", "  张伟  在 北京 ", "ＡＢＣ张伟１３９", "没有任何实体的句子。", "李娜\t\n王芳"]
+    with_numpy, with_spacy = FreeText(cache_size=0), FreeText(cache_size=0)
+    with_spacy.numpy_model = False
+    assert with_numpy.find(texts) == with_spacy.find(texts)
+
+
+def test_the_name_sample_needs_no_spacy() -> None:
+    # screening.ner_model's find_entities (the scan's name sample) runs the numpy model: spaCy is not imported
+    code = (
+        "import sys\n"
+        "from screening.ner_model import find_entities\n"
+        "spans = find_entities(['客户张伟来电，地址是北京市海淀区中关村大街1号'])[0]\n"
+        "assert {s.entity for s in spans} == {'PERSON', 'CN_ADDRESS'}, spans\n"
+        "assert 'spacy' not in sys.modules and 'thinc' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
