@@ -104,6 +104,12 @@ def _options(
     )
 
 
+def _check_folder(path: Path, flag: str) -> None:
+    """Fail before any work when an output folder's name is taken by a file."""
+    if path.exists() and not path.is_dir():
+        raise _fail(f"{flag} {path}: is a file; give a folder (it is created if missing)")
+
+
 def _guard(debug: bool, func: Any) -> int:
     """Run ``func``; unusable input or configuration becomes one line on stderr and exit code 2."""
     from screening.errors import ScreeningError
@@ -118,6 +124,11 @@ def _guard(debug: bool, func: Any) -> int:
         raise _fail(str(err)) from None
     except KeyboardInterrupt:
         raise _fail("interrupted", 130) from None
+    except OSError as err:  # the file system said no: name the file and why
+        if debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        raise _fail(f"{where}{err.strerror or err.__class__.__name__}") from None
     except Exception as err:  # a bug or an input we did not foresee: still one line, never a traceback
         if debug:
             raise
@@ -165,6 +176,10 @@ def scan(
         many = len(files) > 1
         if many and output is None and format == "html":
             raise _fail("--format html with several files: give --output FOLDER (one page per file + index.html)")
+        # a folder argument (even of one file), several files or an existing folder: reports + index in --output
+        folder = many or any(Path(p).is_dir() for p in paths) or (output is not None and output.is_dir())
+        if output is not None and folder:
+            _check_folder(output, "--output")
         outcomes: list[tuple[Path, dict[str, Any] | None, str | None]] = []
         if not many:
             outcomes.append((files[0][0], scan_file(files[0][0], opts), None))  # an unreadable file: exit 2
@@ -174,8 +189,6 @@ def scan(
                     typer.echo(f"screening: error: {err}", err=True)
                 outcomes.append((path, rep, err))
         reports = [rep for _, rep, _ in outcomes if rep is not None]
-        # a folder argument (even of one file), several files or an existing folder: reports + index in --output
-        folder = many or any(Path(p).is_dir() for p in paths) or (output is not None and output.is_dir())
         if output is not None and folder:
             _write_folder(output, dict(files), outcomes, format, accepted, fail_on, io)
         elif output is not None:
@@ -293,6 +306,7 @@ def run(
             seed=seed,
         )
         files = expand_paths(paths)
+        _check_folder(out, "--out")
         if overrides:  # a misspelt column must not silently leave data unprotected or over-redacted
             seen = {c for path, _ in files for c in io.open_source(path, encoding=encoding).columns}
             unknown = sorted(set(overrides) - seen)

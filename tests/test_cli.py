@@ -245,6 +245,22 @@ def test_run_refuses_to_overwrite_input(tmp_path: Path) -> None:
     assert src.read_bytes() == before
 
 
+def test_output_folder_taken_by_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("keep me", encoding="utf-8")
+    csv, parquet = SAMPLES / "customers.csv", SAMPLES / "customers.parquet"
+    for args in (("run", csv, "--out", taken), ("scan", csv, parquet, "--output", taken)):
+        result = invoke(*args, "--quiet")
+        assert result.exit_code == 2
+        expected = f"screening: error: {args[-2]} {taken}: is a file; give a folder (it is created if missing)"
+        assert result.output.strip() == expected
+        assert taken.read_text(encoding="utf-8") == "keep me"
+    # a folder below a file: the file system's refusal, named, in one line
+    result = invoke("run", csv, "--out", taken / "sub", "--quiet")
+    assert result.exit_code == 2 and result.output.strip() == f"screening: error: {taken / 'sub'}: Not a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
 def test_usage_errors_exit_2() -> None:
     assert invoke("scan", SAMPLES / "customers.csv", "--format", "xml").exit_code == 2
     assert invoke("scan", SAMPLES / "customers.csv", "--fail-on", "9").exit_code == 2
