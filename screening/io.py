@@ -508,11 +508,15 @@ class _CountingReader(io.RawIOBase):
         self.count = 0
         self._carry: bytes | None = b"" if check_utf8 else None
         """The bytes of a character cut by the end of the last block (checked with the next one)."""
+        self.stopped = False
+        """Set when the reader is abandoned: from then on the file seems to end here (see ``_abandon``)."""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.stopped:
+            return 0
         n = self._f.readinto(b) or 0
         self.count += n
         if self._carry is not None:
@@ -591,6 +595,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
         # Another encoding is transcoded by Python's codec, whose output is valid UTF-8.
         source = _CountingReader(open(p, "rb", buffering=0), check_utf8=utf8)  # noqa: SIM115 - closed in finally
         skip = pulled  # after a restart, rows already received are skipped
+        reader: pacsv.CSVStreamingReader | None = None
         try:
             reader = pacsv.open_csv(
                 source,
@@ -659,9 +664,24 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
         except OSError as e:
             raise InputError(p, f"cannot read: {_why(e)}") from None
         finally:
+            if reader is not None:
+                _abandon(reader, source)
             source.close()
     if pending_rows:
         yield _frame(pa.Table.from_batches(pending), info.columns), info.bytes
+
+
+def _abandon(reader: pacsv.CSVStreamingReader, source: _CountingReader) -> None:
+    """Let go of a CSV reader, also one left before the end (a caller that wanted the first rows only).
+
+    pyarrow reads ahead on a thread of its own, which calls ``source.readinto`` under the GIL. Dropping the reader
+    while that thread waits for the GIL deadlocks; a thread still reading when the interpreter exits aborts it. So
+    the source ends the file here, and the reader is read to that end (the few blocks it had read ahead), which
+    waits for its thread without holding the GIL."""
+    source.stopped = True
+    with contextlib.suppress(Exception):  # StopIteration at the end; a row cut by the early end: ArrowInvalid
+        while True:
+            reader.read_next_batch()
 
 
 def _frame(table: pa.Table, columns: Sequence[str]) -> pl.DataFrame:

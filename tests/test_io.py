@@ -631,3 +631,44 @@ def test_reader_error_mid_write_leaves_no_output(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="line 300002 has 3 fields"):
         write_batches(iter_batches(open_source(src), batch_rows=10_000), out, "csv", protect=[src])
     assert sorted(x.name for x in tmp_path.iterdir()) == ["in.csv"]
+
+
+_LEAVE_EARLY = """
+import sys, time
+from pathlib import Path
+from screening import io
+
+slow = io._CountingReader.readinto
+def readinto(self, b):  # a slow disk: pyarrow's read-ahead thread is inside a read when the reader is left
+    time.sleep(0.02)
+    return slow(self, b)
+io._CountingReader.readinto = readinto
+batches = io.iter_batches(io.open_source(Path(sys.argv[1])), batch_rows=1000)
+print(next(batches).height)
+batches.close()
+print("closed")
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_reader_left_before_the_end_neither_hangs_nor_aborts(tmp_path: Path, encoding: str) -> None:
+    """A caller that wants only the first rows (the registration sample) closes the reader while pyarrow's
+    read-ahead thread is still calling back into Python: that deadlocked, or aborted the interpreter at exit."""
+    import subprocess
+    import sys
+
+    rows = 300_000
+    path = tmp_path / "big.csv"
+    pl.DataFrame({"编号": [f"{i:012d}" for i in range(rows)], "备注": ["已回访客户"] * rows}).write_csv(path)
+    if encoding == "gbk":
+        path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVE_EARLY, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.split() == ["1000", "closed"]
