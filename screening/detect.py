@@ -415,7 +415,10 @@ class Detector:
                 if before:
                     looks.append((np.flatnonzero(claimed_by == a), before))
             for idx, probes in looks:
-                if len(idx) and stripped.gather(idx).str.contains(_alternation(probes)).any():
+                if not len(idx):
+                    continue
+                cells = stripped if len(idx) == len(stripped) else stripped.gather(idx)
+                if cells.str.contains(_alternation(probes)).any():
                     return False
         ev.non_null += n
         self._commit(ev, stripped, claims)
