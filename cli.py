@@ -6,6 +6,7 @@ above it, or raw values left after desensitisation; 2 unusable input, configurat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -114,6 +115,7 @@ def _guard(debug: bool, func: Any) -> int:
     """Run ``func``; unusable input or configuration becomes one line on stderr and exit code 2."""
     from screening.errors import ScreeningError
 
+    _INPUTS.clear()  # one command per process, but the tests run many
     try:
         return int(func())
     except typer.Exit:
@@ -173,6 +175,7 @@ def scan(
         opts = _options(rules, encoding, fail_on, batch_rows, ner_sample, quiet)
         accepted = _accepted(baseline)
         files = expand_paths(paths)
+        _reading(p for p, _ in files)
         many = len(files) > 1
         if many and output is None and format == "html":
             raise _fail("--format html with several files: give --output FOLDER (one page per file + index.html)")
@@ -180,6 +183,8 @@ def scan(
         folder = many or any(Path(p).is_dir() for p in paths) or (output is not None and output.is_dir())
         if output is not None and folder:
             _check_folder(output, "--output")
+        elif output is not None:
+            _not_an_input(output, "--output")
         outcomes: list[tuple[Path, dict[str, Any] | None, str | None]] = []
         if not many:
             outcomes.append((files[0][0], scan_file(files[0][0], opts), None))  # an unreadable file: exit 2
@@ -202,6 +207,22 @@ def scan(
     raise typer.Exit(_guard(debug, work))
 
 
+_INPUTS: list[Path] = []
+"""The files the running command reads: nothing it writes ever replaces one of them."""
+
+
+def _reading(paths: Any) -> None:
+    _INPUTS.extend(Path(p) for p in paths)
+
+
+def _not_an_input(path: Path, flag: str) -> None:
+    """Fail before any work when an output path names one of the inputs."""
+    for q in _INPUTS:
+        with contextlib.suppress(OSError):
+            if path.exists() and os.path.samefile(path, q):
+                raise _fail(f"{flag} {path}: is an input file; choose another path")
+
+
 def _write_text(path: Path, text: str, io: Any) -> None:
     if str(path) == "-":
         typer.echo(text, nl=False)
@@ -210,7 +231,7 @@ def _write_text(path: Path, text: str, io: Any) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return
-    with io.atomic_output(path) as tmp:
+    with io.atomic_output(path, protect=_INPUTS) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
@@ -306,6 +327,7 @@ def run(
             seed=seed,
         )
         files = expand_paths(paths)
+        _reading(p for p, _ in files)
         _check_folder(out, "--out")
         if overrides:  # a misspelt column must not silently leave data unprotected or over-redacted
             seen = {c for path, _ in files for c in io.open_source(path, encoding=encoding).columns}
@@ -481,7 +503,10 @@ def _pack_markdown(d: dict[str, Any]) -> str:
 def _accepted(path: Path | None) -> Any:
     from screening.baseline import load
 
-    return None if path is None else load(path)
+    if path is None:
+        return None
+    _reading([path])
+    return load(path)
 
 
 def _write_extra_reports(
@@ -576,7 +601,10 @@ def report_command(
         from screening.registration import prefill
         from screening.render import SUFFIX, render
 
+        _reading(reports)
         loaded = _load_reports(reports)
+        if output is not None and not output.is_dir():
+            _not_an_input(output, "--output")
         if name:
             for rep in loaded:
                 reg = rep.get("registration") or prefill(rep)
@@ -653,6 +681,8 @@ def baseline_create(
         from screening import io
         from screening.baseline import create, to_json
 
+        _reading(reports)
+        _not_an_input(output, "--output")
         data = create(_load_reports(reports))
         _write_text(output, to_json(data), io)
         typer.echo(f"{output}: {len(data['findings'])} accepted findings", err=True)
@@ -699,7 +729,6 @@ def main() -> None:
     temporary folders), the streams are flushed, and the process ends without the interpreter's teardown, which
     frees every object of polars, pyarrow, numpy and spaCy one by one (0.1 to 0.3 s, a tenth of a small scan)."""
     import atexit
-    import contextlib
 
     try:
         app()

@@ -510,6 +510,8 @@ class _CountingReader(io.RawIOBase):
         """The bytes of a character cut by the end of the last block (checked with the next one)."""
         self.stopped = False
         """Set when the reader is abandoned: from then on the file seems to end here (see ``_abandon``)."""
+        self.busy = 0
+        """Reads in progress (on pyarrow's read-ahead thread)."""
 
     def readable(self) -> bool:
         return True
@@ -517,11 +519,15 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
         if self.stopped:
             return 0
-        n = self._f.readinto(b) or 0
-        self.count += n
-        if self._carry is not None:
-            self._carry = _check_utf8(self._carry, memoryview(b)[:n])
-        return n
+        self.busy += 1
+        try:
+            n = self._f.readinto(b) or 0
+            self.count += n
+            if self._carry is not None:
+                self._carry = _check_utf8(self._carry, memoryview(b)[:n])
+            return n
+        finally:
+            self.busy -= 1
 
     def close(self) -> None:
         self._f.close()
@@ -596,6 +602,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
         source = _CountingReader(open(p, "rb", buffering=0), check_utf8=utf8)  # noqa: SIM115 - closed in finally
         skip = pulled  # after a restart, rows already received are skipped
         reader: pacsv.CSVStreamingReader | None = None
+        read_to_end = False
         try:
             reader = pacsv.open_csv(
                 source,
@@ -642,6 +649,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
                     yielded += 1
                     rest = table.slice(want)
                     pending, pending_rows = rest.to_batches(), rest.num_rows
+            read_to_end = True
             break
         except pa.ArrowInvalid as e:
             if ragged:
@@ -664,7 +672,7 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
         except OSError as e:
             raise InputError(p, f"cannot read: {_why(e)}") from None
         finally:
-            if reader is not None:
+            if reader is not None and not read_to_end:
                 _abandon(reader, source)
             source.close()
     if pending_rows:
@@ -672,16 +680,25 @@ def _iter_csv(p: Path, info: DatasetInfo, batch_rows: int, first_rows: int) -> I
 
 
 def _abandon(reader: pacsv.CSVStreamingReader, source: _CountingReader) -> None:
-    """Let go of a CSV reader, also one left before the end (a caller that wanted the first rows only).
+    """Let go of a CSV reader left before its end (a caller that wanted the first rows only, an error).
 
     pyarrow reads ahead on a thread of its own, which calls ``source.readinto`` under the GIL. Dropping the reader
     while that thread waits for the GIL deadlocks; a thread still reading when the interpreter exits aborts it. So
     the source ends the file here, and the reader is read to that end (the few blocks it had read ahead), which
     waits for its thread without holding the GIL."""
+    import time
+
     source.stopped = True
     with contextlib.suppress(Exception):  # StopIteration at the end; a row cut by the early end: ArrowInvalid
         while True:
             reader.read_next_batch()
+    # A read that began before the stop may still be finishing on pyarrow's thread (when the parser stopped at an
+    # error): wait for it to leave Python, then a moment for the thread to hand the GIL back.
+    deadline = time.monotonic() + 10
+    while source.busy and time.monotonic() < deadline:
+        time.sleep(0.001)
+    reader.close()
+    time.sleep(0.005)
 
 
 def _frame(table: pa.Table, columns: Sequence[str]) -> pl.DataFrame:

@@ -261,6 +261,25 @@ def test_output_folder_taken_by_a_file_is_refused_before_any_work(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
 
 
+def test_no_command_writes_over_its_input(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes((SAMPLES / "customers.csv").read_bytes())
+    (tmp_path / "link.csv").symlink_to(src)
+    before = src.read_bytes()
+    for target in (src, tmp_path / "link.csv"):
+        result = invoke("scan", src, "--output", target, "--quiet")
+        assert result.exit_code == 2, result.output
+        assert result.output.strip() == f"screening: error: --output {target}: is an input file; choose another path"
+    assert src.read_bytes() == before
+    report = tmp_path / "r.json"
+    assert invoke("scan", src, "--output", report, "--quiet").exit_code == 0
+    saved = report.read_bytes()
+    for args in (("report", report, "-f", "json", "-o", report), ("baseline", "create", report, "-o", report)):
+        result = invoke(*args)
+        assert result.exit_code == 2 and "is an input file" in result.output
+    assert report.read_bytes() == saved
+
+
 def test_usage_errors_exit_2() -> None:
     assert invoke("scan", SAMPLES / "customers.csv", "--format", "xml").exit_code == 2
     assert invoke("scan", SAMPLES / "customers.csv", "--fail-on", "9").exit_code == 2
