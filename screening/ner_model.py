@@ -19,7 +19,10 @@ Rules where the model is weak (:class:`ModelNer`, each can be switched off for t
   the CN_ADDRESS recognizer's gazetteer pattern (provinces, division suffixes, detail words);
 * ``organization``: a span followed by an organisation word (有限公司, 集团, 银行, 医院, 大学, 局, 委员会 …) is
   extended to it and becomes an organisation, and a name ending in such a word that the model missed is taken
-  from the left of the word up to the nearest particle or punctuation.
+  from the left of the word up to the nearest particle or punctuation;
+* ``org-lexicon``: names that the training corpora annotate as organisations again and again (新华社, 国务院,
+  外交部; ``models/org_lexicon.txt``, built from the training split by ``training/build_org_lexicon.py``) are
+  organisations wherever they occur outside a person's name or a longer organisation.
 
 Identifiers (phone, ID and card numbers, e-mail) are found by the pattern recognizers in ``screening.freetext``,
 which take precedence over these spans there.
@@ -45,7 +48,9 @@ MODEL_NAME = "zh_pii_ner"
 MODEL_DIR = Path(__file__).resolve().parent / "models" / MODEL_NAME
 """Where training installs the model in the source tree; :func:`model_path` is what loading uses."""
 LABELS = ("PERSON", "CN_ADDRESS", "ORGANIZATION")
-RULES = ("person", "address", "organization")
+RULES = ("person", "address", "organization", "org-lexicon")
+ORG_LEXICON = Path(__file__).resolve().parent / "models" / "org_lexicon.txt"
+"""Organisation names frequent in the training corpora (``training/build_org_lexicon.py``), one a line."""
 BATCH_SIZE = 256
 """Texts per ``nlp.pipe`` batch."""
 
@@ -162,6 +167,45 @@ def _person_valid() -> Callable[[str], bool]:
     return person.validate
 
 
+@cache
+def org_lexicon() -> tuple[str, ...]:
+    """The organisation lexicon shipped with the package (:data:`ORG_LEXICON`), empty if it is missing."""
+    path = resources.files(MODEL_PACKAGE).joinpath(ORG_LEXICON.name)
+    if not path.is_file():
+        return ()
+    return tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regular expression for ``words`` as a trie (common prefixes shared, a longer word tried before its
+    prefix): at each position the engine follows one path instead of trying every word, and a match is the longest
+    word that starts there."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        if word:
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+
+    def walk(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" not in node:
+            return body
+        return f"(?:{body})?"
+
+    return walk(trie)
+
+
+@cache
+def _org_lexicon_pattern() -> re.Pattern[str] | None:
+    words = org_lexicon()
+    return re.compile(trie_pattern(words)) if words else None
+
+
 def _alt(words: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
@@ -245,6 +289,8 @@ _ORG_TAIL_GAP = 4
 """Characters at most between a span and a following organisation word (北京 + 大学, 深圳 + 高级中学, 中国工商银行 +
 北京 + 分行); a company name may have 8 (西安 + 辰新生物科技 + 有限公司), unless the span is already a whole
 organisation name (韩国大检察厅 + 今天决定逮捕 + 起亚集团)."""
+_LEXICON_NOT_BEFORE = frozenset("省市区县旗盟镇乡街路道巷弄号村")
+"""A lexicon name followed by one of these is part of a place or address (越秀区, 北大街), not the organisation."""
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十百千万几数多余]+|[这那每各该本])[家个所座]")
 """A counted noun before an organisation word (几家金融公司, 20多个动物医院) is no name."""
 _DIVISION_INSIDE = re.compile("[省市区县镇乡村]|街道")
@@ -304,6 +350,8 @@ class ModelNer:
                 spans = self._sex_noted(text, spans)
         if "organization" in self.rules:
             spans = self._organisations(text, spans)
+        if "org-lexicon" in self.rules:
+            spans = self._organisations_from_lexicon(text, spans)
         if "address" in self.rules:
             spans = self._addresses(text, spans)
         # a bare place name is a weaker signal than an address with detail
@@ -468,6 +516,28 @@ class ModelNer:
                 continue
             added.append(Span(start, end, "ORGANIZATION", SCORES["RULE"]))
         return sorted(spans + added, key=lambda s: s.start) if added else spans
+
+    def _organisations_from_lexicon(self, text: str, spans: list[Span]) -> list[Span]:
+        """Names of the organisation lexicon (:func:`org_lexicon`: 新华社, 国务院, 外交部 …) as organisations, the
+        longest name first. Not over a person, nor inside an organisation span as long or longer, nor before a
+        division or road word (:data:`_LEXICON_NOT_BEFORE`), nor after a count (几家); a shorter organisation or a
+        place inside the name gives way to it (北京 in 北京大学). A name that crosses a span's edge, or lies inside
+        a longer place or address, is left alone (chosen on the dev data)."""
+        pattern = _org_lexicon_pattern()
+        if pattern is None:
+            return spans
+        out = spans
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if text[b : b + 1] in _LEXICON_NOT_BEFORE:  # 越秀 + 区, 北大 + 街: a place, not the organisation
+                continue
+            if a >= 2 and any(_COUNTED.fullmatch(text, max(0, a - k), a) for k in (2, 3)):
+                continue  # 几家 + 金融公司: a counted noun, no name
+            over = [s for s in out if s.start < b and a < s.end]
+            if any(s.entity == "PERSON" or s.start < a or s.end > b for s in over):
+                continue
+            out = [*(s for s in out if s not in over), Span(a, b, "ORGANIZATION", SCORES["ORGANIZATION"])]
+        return sorted(out, key=lambda s: s.start) if out is not spans else spans
 
     # -- addresses ------------------------------------------------------------------------------------
 

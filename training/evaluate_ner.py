@@ -6,7 +6,9 @@ Systems, on the same texts:
 
 * ``jieba``: the part-of-speech rules of ``screening.ner`` (the baseline);
 * ``model``: the trained model alone;
-* ``model+person`` / ``model+address`` / ``model+organization``: the model with one rule group;
+* ``model+person`` / ``model+address`` / ``model+organization`` / ``model+org-lexicon``: the model with one rule
+  group (``org-lexicon``: the names of ``screening/models/org_lexicon.txt``, training/build_org_lexicon.py);
+* ``model+rules-no-lexicon``: every rule group but ``org-lexicon`` (what the lexicon adds to the other rules);
 * ``model+rules``: the model with every rule group (what ``screening.ner_model.find_entities`` returns);
 * on the synthetic remarks only, ``full``: ``screening.find_entities`` (rules and the identifier recognizers).
 
@@ -81,6 +83,7 @@ def systems(include_full: bool = False) -> dict[str, Finder]:
     found["model"] = ner_model.ModelNer(rules=()).find
     for rule in ner_model.RULES:
         found[f"model+{rule}"] = ner_model.ModelNer(rules=(rule,)).find
+    found["model+rules-no-lexicon"] = ner_model.ModelNer(rules=[r for r in ner_model.RULES if r != "org-lexicon"]).find
     found["model+rules"] = ner_model.ModelNer().find
     if include_full:
         from screening.freetext import FreeText
