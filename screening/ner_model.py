@@ -291,6 +291,8 @@ _ORG_TAIL_GAP = 4
 organisation name (韩国大检察厅 + 今天决定逮捕 + 起亚集团)."""
 _LEXICON_NOT_BEFORE = frozenset("省市区县旗盟镇乡街路道巷弄号村")
 """A lexicon name followed by one of these is part of a place or address (越秀区, 北大街), not the organisation."""
+_LEAGUES = re.compile("兴安盟|锡林郭勒盟|阿拉善盟")
+"""The leagues (盟) of Inner Mongolia, prefecture-level places: 安盟 of the lexicon inside 兴安盟 is not the party."""
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十百千万几数多余]+|[这那每各该本])[家个所座]")
 """A counted noun before an organisation word (几家金融公司, 20多个动物医院) is no name."""
 _DIVISION_INSIDE = re.compile("[省市区县镇乡村]|街道")
@@ -527,9 +529,12 @@ class ModelNer:
         if pattern is None:
             return spans
         out = spans
+        leagues = [m.span() for m in _LEAGUES.finditer(text)] if "盟" in text else []
         for m in pattern.finditer(text):
             a, b = m.span()
             if text[b : b + 1] in _LEXICON_NOT_BEFORE:  # 越秀 + 区, 北大 + 街: a place, not the organisation
+                continue
+            if any(x <= a and b <= y for x, y in leagues):  # 兴安盟: the place
                 continue
             if a >= 2 and any(_COUNTED.fullmatch(text, max(0, a - k), a) for k in (2, 3)):
                 continue  # 几家 + 金融公司: a counted noun, no name

@@ -106,6 +106,16 @@ def test_lexicon_name_takes_over_a_place_inside_it_but_not_a_longer_address() ->
     assert [(s.start, s.end, s.entity) for s in spans] == [(2, len(text), "CN_ADDRESS")]
 
 
+@pytest.mark.parametrize("place", ["兴安盟", "锡林郭勒盟", "阿拉善盟"])
+def test_lexicon_name_inside_a_league_is_the_place(place: str) -> None:
+    assert "安盟" in ner_model.org_lexicon()
+    text = f"客户地址在内蒙古{place}，下周回访"
+    for found in (ModelNer(rules=("org-lexicon",)).apply_rules(text, []), ner_model.find_entities([text])[0]):
+        assert not any(s.entity == "ORGANIZATION" and text[s.start : s.end] in place for s in found), found
+    text = "安盟领导人昨天发表声明"  # the party itself, where no league is around
+    assert "安盟" in orgs(ModelNer(rules=("org-lexicon",)).apply_rules(text, []), text)
+
+
 def test_a_missing_lexicon_leaves_the_spans(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ner_model, "_org_lexicon_pattern", lambda: None)
     spans = ModelNer(rules=("org-lexicon",)).apply_rules("新华社电", [])
