@@ -22,6 +22,7 @@ import io
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -686,8 +687,6 @@ def _abandon(reader: pacsv.CSVStreamingReader, source: _CountingReader) -> None:
     while that thread waits for the GIL deadlocks; a thread still reading when the interpreter exits aborts it. So
     the source ends the file here, and the reader is read to that end (the few blocks it had read ahead), which
     waits for its thread without holding the GIL."""
-    import time
-
     source.stopped = True
     with contextlib.suppress(Exception):  # StopIteration at the end; a row cut by the early end: ArrowInvalid
         while True:
