@@ -52,6 +52,16 @@ def test_lexicon_holds_frequent_organisations() -> None:
     assert {"新华社", "国务院", "外交部", "联合国", "中共中央"} <= names
 
 
+def test_lexicon_holds_no_generic_units() -> None:
+    names = set(ner_model.org_lexicon())
+    assert not {"金融公司", "秘书处", "化学系", "漂流队", "市委", "母公司", "股份公司", "评论部"} & names
+
+
+@pytest.mark.parametrize("text", ["请转秘书处处理", "母公司已付款", "客户是金融公司员工", "他在化学系读书"])
+def test_a_generic_unit_in_a_remark_is_no_organisation(text: str) -> None:
+    assert orgs(ModelNer(rules=("org-lexicon",)).apply_rules(text, []), text) == []
+
+
 # -- the trie pattern -------------------------------------------------------------------------------------
 
 
@@ -125,13 +135,39 @@ def test_a_missing_lexicon_leaves_the_spans(monkeypatch: pytest.MonkeyPatch) -> 
 # -- the build --------------------------------------------------------------------------------------------
 
 
-def test_build_is_deterministic_and_filters() -> None:
+def _build_modules():  # type: ignore[no-untyped-def]
     sys.path.insert(0, str(ROOT / "training"))
     try:
         import build_org_lexicon as b
         import corpora as c
     finally:
         sys.path.remove(str(ROOT / "training"))
+    return b, c
+
+
+@pytest.mark.parametrize("name", ["市委", "县卫生局", "母公司", "金融公司", "秘书处", "化学系", "漂流队", "市场部"])
+def test_generic_units(name: str) -> None:
+    b, _ = _build_modules()
+    assert b.generic(name, {"北京"})
+
+
+@pytest.mark.parametrize(
+    "name", ["新华社", "外交部", "北京队", "联想集团", "国家质量技术监督局", "星河社", "A1局", "处", "思科公司"]
+)
+def test_names_are_not_generic(name: str) -> None:
+    b, _ = _build_modules()
+    assert not b.generic(name, {"北京", "思科"})
+
+
+def test_build_drops_generic_units() -> None:
+    b, c = _build_modules()
+    examples = [c.Example("金融公司发布公告", ((0, 4, "ORGANIZATION"),), "synthetic")] * 3
+    assert b.build(examples) == []
+    assert b.build(examples, drop_generic=False) == ["金融公司"]
+
+
+def test_build_is_deterministic_and_filters() -> None:
+    b, c = _build_modules()
 
     def ex(text: str, *spans: tuple[int, int, str]) -> c.Example:
         return c.Example(text, spans, "synthetic")
