@@ -55,6 +55,7 @@ from screening.model import Span
 from screening.ner import NER_ENTITIES, JiebaNer, Token, jieba_tokens, surnames  # noqa: F401
 from screening.ner_model import FULLWIDTH as _FULLWIDTH
 from screening.ner_model import ModelNer
+from screening.once import once
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -462,18 +463,10 @@ def _with_ents(doc: Doc, spans: Sequence[tuple[int, int, str]]) -> Doc:
     return doc
 
 
-_default: FreeText | None = None
-_default_lock = threading.Lock()
-
-
+@once
 def default_freetext() -> FreeText:
     """The per-process engine over every recognizer in ``recognizers/`` (built once, thread-safe)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                _default = FreeText()
-    return _default
+    return FreeText()
 
 
 def find_entities(texts: Sequence[str | None]) -> list[list[Span]]:

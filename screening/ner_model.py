@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from screening.model import Span
+from screening.once import once
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -595,17 +596,10 @@ def _address_pattern() -> re.Pattern[str]:
     return re.compile(cn_address.RECOGNIZER.python_pattern)
 
 
-_default: ModelNer | None = None
-
-
+@once
 def default_model_ner() -> ModelNer:
     """The model with every rule (built once per process)."""
-    global _default
-    if _default is None:
-        with _lock:
-            if _default is None:
-                _default = ModelNer()
-    return _default
+    return ModelNer()
 
 
 def find_entities(texts: Sequence[str | None]) -> list[list[Span]]:

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from screening.once import once
+
 NPZ_NAME = "numpy.npz"
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "zh_pii_ner"
 BATCH_SIZE = 256
@@ -437,18 +439,10 @@ def _blis_gemm() -> Any:
     return gemm
 
 
-_lock = threading.Lock()
-_model: NumpyNer | None = None
-
-
+@once
 def load() -> NumpyNer:
     """The model, loaded once per process (thread-safe)."""
-    global _model
-    if _model is None:
-        with _lock:
-            if _model is None:
-                _model = NumpyNer()
-    return _model
+    return NumpyNer()
 
 
 def model_spans(texts: list[str]) -> list[list[tuple[int, int, str]]]:
