@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -217,6 +218,15 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _HAS_HAN = re.compile(f"[{_HAN}]")
 
 
+def _cuts_ascii_run(text: str, at: int) -> bool:
+    """Is ``at`` inside a run of ASCII letters and digits (between two of them)?"""
+    return 0 < at < len(text) and _is_ascii_alnum(text[at - 1]) and _is_ascii_alnum(text[at])
+
+
+def _is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def has_han(text: str) -> bool:
     """Whether ``text`` has a Han character: without one there is no Chinese name, place or organisation, and the
     model is not run (the cheap prefilter for large columns)."""
@@ -268,8 +278,16 @@ _WATER_END = set("湖港岛湾")
 corpora 0 to 2 names end in each, against 140 to 980 places."""
 # not 我 and 那: given names (李我行) and transliterations (那拉, 那拉提) hold them
 _NOT_IN_NAME = set("的了是在们说与及或等这你他她它吗呢吧啊")
-_NAME_PUNCT = set("“”‘’「」『』《》〈〉【】（），。、；：！？")
-"""Punctuation no name holds: the model's span over a quote or bracket (孙丽』) is no name. × stays (陈××)."""
+_NAME_MARKS = set("·•・〇×")
+"""What a name may hold besides letters: the middle dots of transliterated names, the marks of a masked one (林××)."""
+
+
+def _in_name(ch: str) -> bool:
+    """A letter (Han, of any plane) or one of :data:`_NAME_MARKS`: the model's span over a quote or bracket (孙丽』)
+    or an emoji is no name."""
+    return ch in _NAME_MARKS or unicodedata.category(ch).startswith("L")
+
+
 _KIN = ("哥哥", "姐姐", "弟弟", "妹妹", "爸爸", "妈妈", "爷爷", "奶奶", "儿子", "女儿", "妻子", "丈夫")
 """Kinship words that precede a name (他的哥哥 + name) and are no part of it."""
 _SEX_NOTE = re.compile(f"(?<![{_HAN}])([{_HAN}]{{2,4}})[,，(（]\\s*[男女][,，)）]")
@@ -372,8 +390,9 @@ class ModelNer:
     def _person(self, text: str, span: Span, singles: set[int]) -> Span | None:
         """A model name span, kept unless it cannot be a name: a particle glued to its end (张伟说, 张伟及) and a
         kinship word before it (哥哥) are cut off; a single character that is no surname, a span ending in a place
-        word, or one holding a function word, punctuation, a digit or a Latin letter is dropped; a province, a
-        place ending in 湖/港/岛/湾 or an organisation the model took for a name gets that label. ``singles`` are
+        word, or one holding a function word, punctuation, a symbol (an emoji), a digit or a Latin letter is
+        dropped; a province, a place ending in 湖/港/岛/湾 or an organisation the model took for a name gets that
+        label. ``singles`` are
         the starts of the text's one-character name spans. Given names are not checked against the PERSON column
         validator: names such as 钱其琛 and 王忍之 hold characters it rejects in columns."""
         start, end = span.start, span.end
@@ -398,7 +417,7 @@ class ModelNer:
         if name in self.provinces or name[-1] in _WATER_END:
             return Span(start, end, "CN_ADDRESS", SCORES["CN_ADDRESS"])
         # a name does not end in a place word (王市区)
-        if name[-1] in _PLACE_END or any(ch in _NOT_IN_NAME or ch in _NAME_PUNCT or ch.isascii() for ch in name):
+        if name[-1] in _PLACE_END or any(ch in _NOT_IN_NAME or ch.isascii() or not _in_name(ch) for ch in name):
             return None
         return Span(start, end, "PERSON", span.score)
 
@@ -447,13 +466,17 @@ class ModelNer:
 
     def _organisations(self, text: str, spans: list[Span]) -> list[Span]:
         # a "place" ending in an organisation word is the organisation (北京星河科技有限公司), unless it is an address
-        # (above); a span holding an e-mail's @ is neither (the model's guess around an identifier)
+        # (above); a span holding an e-mail's @, or cutting a run of ASCII letters and digits (TK in 工单TK1235), is
+        # neither (the model's guess around an identifier)
         spans = [
             Span(s.start, s.end, "ORGANIZATION", SCORES["ORGANIZATION"])
             if s.entity == "CN_ADDRESS" and self._org_end.search(text, s.start, s.end) and not self._is_address(text, s)
             else s
             for s in spans
-            if not (s.entity in ("ORGANIZATION", "CN_ADDRESS") and "@" in text[s.start : s.end])
+            if not (
+                s.entity in ("ORGANIZATION", "CN_ADDRESS")
+                and ("@" in text[s.start : s.end] or _cuts_ascii_run(text, s.start) or _cuts_ascii_run(text, s.end))
+            )
         ]
         out: list[Span] = []
         k = 0

@@ -221,6 +221,8 @@ def rules() -> ModelNer:
         ("哥哥来了", [(0, 2, "PERSON")], [(0, 2, "PERSON")]),  # no name left after it: not cut
         ("问问孙丽』", [(2, 5, "PERSON")], []),
         ("陈××来过", [(0, 3, "PERSON")], [(0, 3, "PERSON")]),
+        ("😀客户来电", [(0, 3, "PERSON")], []),  # nor an emoji
+        ("𠮷野来了", [(0, 2, "PERSON")], [(0, 2, "PERSON")]),  # a Han character beyond the BMP is a letter
         # a "name" that is a province, a lake or port, or ends in an organisation word is that place or organisation
         ("李芳(女,宁夏)", [(0, 2, "PERSON"), (5, 7, "PERSON")], [(0, 2, "PERSON"), (5, 7, "CN_ADDRESS")]),
         ("游览明月湖", [(2, 5, "PERSON")], [(2, 5, "CN_ADDRESS")]),
@@ -251,6 +253,10 @@ def rules() -> ModelNer:
         ("香港成为一个产品创新中心", [(0, 2, "CN_ADDRESS")], [(0, 2, "CN_ADDRESS")]),
         ("国内有几家金融公司参加", [], []),
         ("要顾全大局", [], []),
+        # a span that cuts a run of ASCII letters and digits is the model's guess inside an identifier
+        ("工单TK1235已处理", [(2, 4, "ORGANIZATION")], []),
+        ("寄到A12栋", [(2, 3, "CN_ADDRESS")], []),
+        ("IBM公司来电", [(0, 5, "ORGANIZATION")], [(0, 5, "ORGANIZATION")]),
         # the gazetteer adds an address only with a numbered part; 农村 is no village
         ("山区农村乡镇企业发展很快", [], []),
         ("安徽省农村", [(0, 3, "CN_ADDRESS")], [(0, 3, "CN_ADDRESS")]),
