@@ -315,6 +315,8 @@ _LEAGUES = re.compile("兴安盟|锡林郭勒盟|阿拉善盟")
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十百千万几数多余]+|[这那每各该本])[家个所座]")
 """A counted noun before an organisation word (几家金融公司, 20多个动物医院) is no name."""
 _DIVISION_INSIDE = re.compile("[省市区县镇乡村]|街道")
+_DIVISION_NEXT = tuple("省市区县镇乡")
+_ROAD_NEXT = re.compile("(?:路|街|大道|大街|巷|胡同)[0-9一二三四五六七八九十]")
 
 
 class ModelNer:
@@ -571,6 +573,7 @@ class ModelNer:
     # -- addresses ------------------------------------------------------------------------------------
 
     def _addresses(self, text: str, spans: list[Span]) -> list[Span]:
+        spans = [self._address_not_organisation(text, s) if s.entity == "ORGANIZATION" else s for s in spans]
         out: list[Span] = []
         k = 0
         while k < len(spans):
@@ -597,6 +600,17 @@ class ModelNer:
                 out.extend(spans[k:j])
             k = j
         return self._addresses_from_gazetteer(text, out)
+
+    @staticmethod
+    def _address_not_organisation(text: str, span: Span) -> Span:
+        """An "organisation" with a division inside that holds a numbered part (重庆市渝中区胜利路858号1106室) or is
+        followed by a division or a road (太原市小店 + 区, 南昌市东湖区学院 + 路315号) is the start of an address."""
+        inside, end = text[span.start : span.end], span.end
+        if _DIVISION_INSIDE.search(inside) and (
+            _NUMBERED_PART.search(inside) or text.startswith(_DIVISION_NEXT, end) or _ROAD_NEXT.match(text, end)
+        ):
+            return Span(span.start, span.end, "CN_ADDRESS", SCORES["CN_ADDRESS"])
+        return span
 
     def _addresses_from_gazetteer(self, text: str, spans: list[Span]) -> list[Span]:
         """Addresses the model missed: the CN_ADDRESS recognizer's pattern (division + detail words) with a numbered

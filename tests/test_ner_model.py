@@ -253,6 +253,14 @@ def rules() -> ModelNer:
         ("香港成为一个产品创新中心", [(0, 2, "CN_ADDRESS")], [(0, 2, "CN_ADDRESS")]),
         ("国内有几家金融公司参加", [], []),
         ("要顾全大局", [], []),
+        # an "organisation" with a division that holds a numbered part, or is followed by a division or a road with a
+        # number, is an address; one that is not stays
+        ("重庆市渝中区胜利路858号1106室", [(0, 19, "ORGANIZATION")], [(0, 19, "CN_ADDRESS")]),
+        ("山西省太原市小店区人民路866号", [(0, 8, "ORGANIZATION")], [(0, 16, "CN_ADDRESS")]),
+        ("南昌市东湖区学院路315号", [(0, 8, "ORGANIZATION")], [(0, 13, "CN_ADDRESS")]),
+        ("在北京市第一中学读书", [(1, 8, "ORGANIZATION")], [(1, 8, "ORGANIZATION")]),
+        ("杭州市西湖区人民政府发文", [(0, 10, "ORGANIZATION")], [(0, 10, "ORGANIZATION")]),
+        ("北京大学路过", [(0, 4, "ORGANIZATION")], [(0, 4, "ORGANIZATION")]),
         # a span that cuts a run of ASCII letters and digits is the model's guess inside an identifier
         ("工单TK1235已处理", [(2, 4, "ORGANIZATION")], []),
         ("寄到A12栋", [(2, 3, "CN_ADDRESS")], []),
