@@ -394,9 +394,8 @@ class ModelNer:
         kinship word before it (哥哥) are cut off; a single character that is no surname, a span ending in a place
         word, or one holding a function word, punctuation, a symbol (an emoji), a digit or a Latin letter is
         dropped; a province, a place ending in 湖/港/岛/湾 or an organisation the model took for a name gets that
-        label. ``singles`` are
-        the starts of the text's one-character name spans. Given names are not checked against the PERSON column
-        validator: names such as 钱其琛 and 王忍之 hold characters it rejects in columns."""
+        label. ``singles`` are the starts of the text's one-character name spans. Given names are not checked
+        against the PERSON column validator: names such as 钱其琛 and 王忍之 hold characters it rejects in columns."""
         start, end = span.start, span.end
         if end - start >= 4 and text.startswith(_KIN, start):
             start += 2
