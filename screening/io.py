@@ -518,10 +518,10 @@ class _CountingReader(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self.stopped:
-            return 0
         self.busy += 1
         try:
+            if self.stopped:
+                return self._finish_character(b)
             n = self._f.readinto(b) or 0
             self.count += n
             if self._carry is not None:
@@ -533,6 +533,23 @@ class _CountingReader(io.RawIOBase):
     def close(self) -> None:
         self._f.close()
         super().close()
+
+    def _finish_character(self, b: bytearray | memoryview) -> int:
+        """After a stop, the rest of a UTF-8 character that the last block cut, then nothing (the end of the file).
+        The row cut by the stop is short of fields, and pyarrow decodes a short row's text before it calls the
+        invalid-row handler: bytes that end inside a character made it print "Exception ignored … UnicodeDecodeError"
+        on stderr."""
+        carry, self._carry = self._carry, None
+        if not carry:
+            return 0
+        lead = carry[0]
+        size = 2 if 0xC0 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if 0xF0 <= lead < 0xF8 else 1
+        need = min(size - len(carry), len(b))
+        if need <= 0:
+            return 0
+        rest = self._f.read(need) or b""
+        b[: len(rest)] = rest
+        return len(rest)
 
 
 def _check_utf8(carry: bytes, block: memoryview) -> bytes:
