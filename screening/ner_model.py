@@ -11,15 +11,19 @@ name (:data:`SCORES`), which is how callers tell them apart.
 Rules where the model is weak (:class:`ModelNer`, each can be switched off for the evaluation):
 
 * ``person``: a span the model calls a name is kept only if it looks like one: a single character only if it is
-  a surname (老张, 马列), no particle, punctuation or place word, a trailing particle (张伟说, 张伟及) and a leading
-  kinship word (哥哥 + name) cut off; a "name" that is a province (宁夏), ends in 湖/港/岛/湾 or in an organisation
-  word is that place or organisation, and a name before a sex note (张伟，男，) is taken where the model missed it;
-* ``address``: a place name followed by road or house-number detail is extended over it, adjacent place
-  spans merge when detail follows (北京市 + 朝阳区 + 建国路88号), and an address the model missed is taken from
-  the CN_ADDRESS recognizer's gazetteer pattern (provinces, division suffixes, detail words);
+  a surname (老张, 马列), no particle, punctuation, symbol (emoji) or place word, a trailing particle (张伟说,
+  张伟及) and a leading kinship word (哥哥 + name) cut off; a "name" that is a province (宁夏), ends in 湖/港/岛/湾 or
+  in an organisation word is that place or organisation, and a name before a sex note (张伟，男，) is taken where the
+  model missed it;
+* ``address``: an "organisation" with a division inside that holds a numbered part or runs on into a division
+  or a numbered road (南昌市东湖区学院 + 路315号) is a place; a place name followed by road or house-number detail
+  is extended over it, adjacent place spans merge when detail follows (北京市 + 朝阳区 + 建国路88号), and an
+  address the model missed is taken from the CN_ADDRESS recognizer's gazetteer pattern (provinces, division
+  suffixes, detail words);
 * ``organization``: a span followed by an organisation word (有限公司, 集团, 银行, 医院, 大学, 局, 委员会 …) is
   extended to it and becomes an organisation, and a name ending in such a word that the model missed is taken
-  from the left of the word up to the nearest particle or punctuation;
+  from the left of the word up to the nearest particle or punctuation; a place or organisation span holding an
+  e-mail's @ or cutting a run of ASCII letters and digits (TK in 工单TK1235) is dropped;
 * ``org-lexicon``: names that the training corpora annotate as organisations again and again (新华社, 国务院,
   外交部; ``models/org_lexicon.txt``, built from the training split by ``training/build_org_lexicon.py``) are
   organisations wherever they occur outside a person's name or a longer organisation.
