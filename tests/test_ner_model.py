@@ -298,3 +298,18 @@ def test_scan_sample_counts_use_the_model() -> None:
     counts, examples = pipeline._ner_counts(sample)
     assert counts["PERSON"] == 1 and counts["CN_ADDRESS"] == 1  # 北京 alone is a place, not an address
     assert all("王秀英" not in ex for _, ex in examples)  # examples are masked
+
+
+def test_scan_sample_counts_every_cell_of_a_repeated_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    real = ner_model.find_entities
+
+    def spy(texts: list[str]) -> list[list[Span]]:
+        seen.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(ner_model, "find_entities", spy)
+    sample = ["客户王秀英来电反映楼道漏水", "已核实", "客户王秀英来电反映楼道漏水", "客户王秀英来电反映楼道漏水"]
+    counts, _ = pipeline._ner_counts(sample)
+    assert counts["PERSON"] == 3  # cells, not distinct texts
+    assert seen == [["客户王秀英来电反映楼道漏水", "已核实"]]  # the model saw each text once
