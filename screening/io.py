@@ -203,9 +203,14 @@ def _sniff_csv(p: Path, size: int, encoding: str | None, delimiter: str | None) 
     except UnicodeDecodeError as e:
         raise InputError(p, _bad_bytes_problem(enc, e.start, None)) from None
     if not records:
+        if at_eof and not text.lstrip("\ufeff"):
+            raise InputError(p, "file is empty (nothing but a byte-order mark)")
         raise InputError(p, f"the header row is longer than {_HEAD_MAX >> 20} MB, or a quote in it is never closed")
     delim = delimiter or _choose_delimiter(text, at_eof, p.suffix.lower() == ".tsv")
     recs = _records(text, delim, at_eof)
+    if at_eof and len(recs) == 1 and _quote_left_open(text, delim):
+        # The header's open quote took the rest of the file in: a report of 0 rows would be a silent misreading.
+        raise InputError(p, "a quote in the header row is never closed (the whole file would be one header field)")
     lead = 0
     while lead < len(recs) and not recs[lead]:
         lead += 1
@@ -333,6 +338,18 @@ def _records(text: str, delimiter: str, at_eof: bool) -> list[list[str]]:
     except csv.Error:
         pass
     return out if at_eof else out[:-1]
+
+
+def _quote_left_open(text: str, delimiter: str) -> bool:
+    """The text ends inside a quoted field (read as the whole file: a quote that is never closed)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=True)
+    try:
+        with _csv_field_limit(len(text) + 1):
+            for _ in reader:
+                pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
 
 
 def _choose_delimiter(text: str, at_eof: bool, tsv: bool) -> str:

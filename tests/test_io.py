@@ -335,6 +335,30 @@ def test_empty_file(tmp_path: Path) -> None:
     assert "empty (0 bytes)" in input_error(put(tmp_path, "a.csv", b""))
 
 
+def test_a_file_of_only_a_byte_order_mark_is_empty(tmp_path: Path) -> None:
+    assert input_error(put(tmp_path, "a.csv", b"\xef\xbb\xbf")).endswith(
+        "file is empty (nothing but a byte-order mark)"
+    )
+
+
+@pytest.mark.parametrize("data", [b'"name,phone\n1,13812345678\n', b'"name\n', b'a,"b\n1,2\n'])
+def test_a_header_quote_never_closed_is_an_error_not_an_empty_table(tmp_path: Path, data: bytes) -> None:
+    assert "a quote in the header row is never closed" in input_error(put(tmp_path, "a.csv", data))
+
+
+@pytest.mark.parametrize(
+    ("data", "columns"),
+    [
+        ('"name","phone"\n"x,y",13812345678\n', ["name", "phone"]),
+        ('"a\nb",c\n1,2\n', ["a\nb", "c"]),
+        ("name\n", ["name"]),
+    ],
+)
+def test_quoted_headers_that_close_are_read(tmp_path: Path, data: str, columns: list[str]) -> None:
+    df, _ = read(put(tmp_path, "a.csv", data))
+    assert df.columns == columns
+
+
 def test_unsupported_extension(tmp_path: Path) -> None:
     assert "unsupported file type .xlsx" in input_error(put(tmp_path, "a.xlsx", b"a,b\n"))
 
