@@ -23,7 +23,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -398,6 +398,30 @@ def _open_parquet(p: Path, size: int) -> DatasetInfo:
             raise InputError(p, f"column {i} '{field.name}' {problem}")
     columns, notes = unique_names(schema.names)
     return DatasetInfo(path=str(p), format="parquet", bytes=size, columns=columns, notes=notes)
+
+
+def parquet_types(info: DatasetInfo) -> dict[str, pa.DataType]:
+    """A Parquet input's columns whose text can be written back in their own type, with that type: integers,
+    booleans, floats, decimals, dates and timestamps (their text, see :func:`_as_text`, casts back to the same
+    text). Times, durations and the text types are not among them. Empty for a CSV input."""
+    if info.format != "parquet":
+        return {}
+    with _parquet_file(Path(info.path)) as pf:
+        types = pf.schema_arrow.types
+    out: dict[str, pa.DataType] = {}
+    for name, t in zip(info.columns, types, strict=True):
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if (
+            pa.types.is_integer(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_decimal(t)
+            or pa.types.is_date(t)
+            or pa.types.is_timestamp(t)
+        ):
+            out[name] = t
+    return out
 
 
 def _parquet_file(p: Path) -> pq.ParquetFile:
@@ -975,8 +999,10 @@ def write_batches(
     protect: Iterable[str | Path] = (),
     columns: Sequence[str] = (),
     digest: Any = None,
+    types: Mapping[str, pa.DataType] | None = None,
 ) -> int:
-    """Write batches atomically to ``final_path`` as CSV (header once) or Parquet (string columns).
+    """Write batches atomically to ``final_path`` as CSV (header once) or Parquet (string columns, but those in
+    ``types`` in that type: columns left as they were in a Parquet input, see :func:`parquet_types`).
 
     Returns the number of rows written. ``digest`` (a ``hashlib`` object, CSV only) is updated with every byte
     written, so that the file's hash needs no second read.
@@ -994,7 +1020,7 @@ def write_batches(
         try:
             if fmt == "csv":
                 return _write_csv(batches, tmp, final, enc, delimiter, columns, digest)
-            return _write_parquet(batches, tmp, final, columns)
+            return _write_parquet(batches, tmp, final, columns, types or {})
         except OSError as e:
             raise OutputError(final, f"cannot write: {_why(e)}") from None
 
@@ -1005,6 +1031,25 @@ def _as_strings(df: pl.DataFrame, expected: list[str] | None, final: Path, index
     if all(dt == pl.String for dt in df.dtypes):
         return df
     return df.select(pl.all().cast(pl.String))
+
+
+def _typed(table: pa.Table, schema: pa.Schema, final: Path) -> pa.Table:
+    """The batch's text in the schema's types, each column checked to give back exactly the text it was made from."""
+    arrays = []
+    for i, field in enumerate(schema):
+        text = table.column(i)
+        if field.type == pa.string():
+            arrays.append(text)
+            continue
+        try:
+            typed = text.cast(field.type)
+            same = _as_text(final, typed, field.type, field.name, 0).equals(text)
+        except (pa.ArrowException, InputError):
+            same = False
+        if not same:  # not expected: the text was made from this type by the reader
+            raise OutputError(final, f"column '{field.name}' cannot be written back as {_short_type(field.type)}")
+        arrays.append(typed)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 class _HashingWriter(io.RawIOBase):
@@ -1079,7 +1124,9 @@ def _encodable(s: str, enc: str) -> bool:
     return True
 
 
-def _write_parquet(batches: Iterable[pl.DataFrame], tmp: Path, final: Path, columns: Sequence[str]) -> int:
+def _write_parquet(
+    batches: Iterable[pl.DataFrame], tmp: Path, final: Path, columns: Sequence[str], types: Mapping[str, pa.DataType]
+) -> int:
     import pyarrow.parquet as pq
 
     rows = 0
@@ -1089,13 +1136,16 @@ def _write_parquet(batches: Iterable[pl.DataFrame], tmp: Path, final: Path, colu
         for i, df in enumerate(batches):
             df = _as_strings(df, schema.names if schema is not None else None, final, i)
             if schema is None:
-                schema = pa.schema([(c, pa.string()) for c in df.columns])
+                schema = pa.schema([(c, types.get(c, pa.string())) for c in df.columns])
                 writer = pq.ParquetWriter(tmp, schema)
             assert writer is not None
-            writer.write_table(df.to_arrow().cast(schema))
+            table = df.to_arrow().cast(pa.schema([(c, pa.string()) for c in df.columns]))
+            if types:
+                table = _typed(table, schema, final)
+            writer.write_table(table)
             rows += df.height
         if writer is None:
-            schema = pa.schema([(c, pa.string()) for c in columns])
+            schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
             writer = pq.ParquetWriter(tmp, schema)
     finally:
         if writer is not None:

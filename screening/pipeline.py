@@ -335,6 +335,9 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         return out
 
     encoding = s.info.encoding or "utf-8"
+    # A column left as it was keeps its Parquet type (a number stays a number); what an operator wrote is text.
+    kept = {st.name for st in plan if st.action.operator == "keep"}
+    types = {c: t for c, t in io.parquet_types(s.info).items() if c in kept} if fmt == "parquet" else {}
     texts = sum(st.profile.non_null for st in plan if _spans_masked(st))
     try:
         with (
@@ -354,6 +357,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
                     delimiter=s.info.delimiter or ",",
                     protect=[path],
                     digest=digest,
+                    types=types,
                 )
             finally:
                 desensitised.close()
@@ -372,7 +376,7 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
         sample_path = data_path.with_name(data_path.stem + ".sample" + data_path.suffix)
         frame = sampler.result()
         rows = io.write_batches(
-            [frame], sample_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path]
+            [frame], sample_path, fmt, encoding=encoding, delimiter=s.info.delimiter or ",", protect=[path], types=types
         )
         report["sample"] = {
             "path": str(sample_path),

@@ -235,6 +235,59 @@ def test_run_parquet_output_format(tmp_path: Path) -> None:
     assert pl.read_parquet(rep["output"]["path"]).height == rep["dataset"]["rows"]
 
 
+def test_run_keeps_the_parquet_types_of_the_columns_it_leaves_as_they_were(tmp_path: Path) -> None:
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 40
+    source = pa.table(
+        {
+            "phone": pa.array([13812345678 + i for i in range(n)], pa.int64()),  # masked: written as text
+            "count": pa.array([i if i % 7 else None for i in range(n)], pa.int32()),
+            "price": pa.array([i / 4 for i in range(n)], pa.float64()),
+            "paid": pa.array([i % 2 == 0 for i in range(n)]),
+            "day": pa.array([dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(n)]),
+            "at": pa.array(
+                [dt.datetime(2024, 1, 1, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(n)],
+                pa.timestamp("us", tz="Asia/Shanghai"),
+            ),
+            "amount": pa.array([decimal.Decimal(i) / 100 for i in range(n)], pa.decimal128(9, 2)),
+            "status": pa.array(["已发货"] * n).dictionary_encode(),
+        }
+    )
+    path = tmp_path / "in" / "orders.parquet"
+    path.parent.mkdir()
+    pq.write_table(source, path)
+    rep, _ = run_file(path, path.parent, tmp_path / "out", Options(ner_sample=0, workers=1, sample=5))
+    out = pq.read_table(rep["output"]["path"])
+    assert out.schema.field("phone").type == pa.string() and out["phone"][0].as_py() == "138****5678"
+    for name in ("count", "price", "paid", "day", "at", "amount"):
+        assert out.schema.field(name).type == source.schema.field(name).type, name
+        assert out[name].equals(source[name]), name
+    assert out.schema.field("status").type == pa.string() and set(out["status"].to_pylist()) == {"已发货"}
+    sample = pq.read_table(rep["sample"]["path"])
+    assert sample.schema == out.schema and sample["count"].to_pylist() == source["count"].to_pylist()[:5]
+    as_csv, _ = run_file(path, path.parent, tmp_path / "csv", Options(ner_sample=0, workers=1, output_format="csv"))
+    assert pl.read_csv(as_csv["output"]["path"], infer_schema=False)["at"][0] == "2024-01-01T16:00:00.000000+0800"
+
+
+def test_a_typed_parquet_column_that_would_not_come_back_the_same_is_an_error(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from screening.errors import OutputError
+    from screening.io import write_batches
+
+    final = tmp_path / "o.parquet"
+    with pytest.raises(OutputError, match="'n' cannot be written back as int64"):
+        write_batches([pl.DataFrame({"n": ["1", "x"]})], final, "parquet", types={"n": pa.int64()})
+    with pytest.raises(OutputError, match="'n' cannot be written back"):
+        write_batches([pl.DataFrame({"n": ["01"]})], final, "parquet", types={"n": pa.int64()})  # not its own text
+    assert not final.exists()
+
+
 def test_expand_paths_walks_folders() -> None:
     files = [p.name for p, _ in expand_paths([SAMPLES])]
     assert {"customers.csv", "customers_gbk.csv", "merchants.parquet", "mixed_ids.csv"} <= set(files)
