@@ -244,8 +244,12 @@ def _read(name_or_path: str | Path) -> tuple[str, str, bool]:
     if path.suffix in (".yaml", ".yml") or path.exists():
         try:
             return path.read_text(encoding="utf-8"), str(path), False
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(path, f"cannot read rule pack ({exc.__class__.__name__})") from None
+        except FileNotFoundError:
+            raise ConfigError(path, "rule pack not found") from None
+        except UnicodeDecodeError:
+            raise ConfigError(path, "cannot read rule pack: it is not UTF-8 text") from None
+        except OSError as exc:
+            raise ConfigError(path, f"cannot read rule pack: {exc.strerror or type(exc).__name__}") from None
     name = str(name_or_path)
     if name not in builtin_packs():
         raise ConfigError(None, f"unknown rule pack {name!r}; built-in packs: {', '.join(builtin_packs())}")

@@ -506,5 +506,11 @@ def test_unknown_builtin_pack() -> None:
 
 
 def test_missing_file() -> None:
-    with pytest.raises(ConfigError, match="cannot read rule pack"):
+    with pytest.raises(ConfigError, match="rule pack not found$"):
         load_pack("no/such/pack.yaml")
+
+
+def test_a_pack_that_is_not_utf8_says_so(tmp_path: Path) -> None:
+    (tmp_path / "gbk.yaml").write_bytes("name: 规则\n".encode("gbk"))
+    with pytest.raises(ConfigError, match="cannot read rule pack: it is not UTF-8 text$"):
+        load_pack(tmp_path / "gbk.yaml")
