@@ -310,16 +310,29 @@ def report_path(data: Path) -> Path:
     return data.with_name(data.stem + ".report.json")
 
 
-def reveal_plan(data: Path, columns: Sequence[str] | None, present: Sequence[str]) -> dict[str, str]:
-    """Column -> ``value`` (each cell encrypted whole) or ``text`` (tokens inside free text)."""
+def reveal_plan(
+    data: Path, columns: Sequence[str] | None, present: Sequence[str], key: bytes | None = None
+) -> dict[str, str]:
+    """Column -> ``value`` (each cell encrypted whole) or ``text`` (tokens inside free text). With ``key``, a
+    report that names the key of its run (``output.key_id``) must name this one."""
     report = report_path(data)
     entries: dict[str, dict[str, Any]] = {}
     if report.is_file():
         try:
             doc = json.loads(report.read_text(encoding="utf-8"))
             entries = {c["name"]: c for c in doc["columns"]}
-        except (ValueError, KeyError, TypeError):
+            wanted = (doc.get("output") or {}).get("key_id")
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ConfigError(report, "not a screening report (cannot read its columns)") from None
+        if key is not None and wanted:
+            from screening.operators import key_id
+
+            if key_id(key) != wanted:
+                raise ConfigError(
+                    data,
+                    f"this key is not the one the file was written with (key id {key_id(key)}; "
+                    f"the report names {wanted})",
+                )
     elif not columns:
         raise ConfigError(data, f"no report beside it ({report.name}); name the encrypted columns with --columns")
 
@@ -351,7 +364,7 @@ def reveal_file(
 
     src, dst = Path(data), Path(out)
     info = io.open_source(src, encoding=encoding)
-    plan = reveal_plan(src, columns, info.columns)
+    plan = reveal_plan(src, columns, info.columns, key)
     cipher = cipher_for(key)
     suffix = dst.suffix.lower()
     fmt = "parquet" if suffix in (".parquet", ".pq") else "csv" if suffix in (".csv", ".tsv", ".txt") else info.format

@@ -282,6 +282,16 @@ def load_key(key_file: str | Path | None = None) -> bytes | None:
     return None
 
 
+KEY_ID_CONTEXT = b"screening key id v1"
+
+
+def key_id(key: bytes) -> str:
+    """A public fingerprint of the key (16 hex characters of an HMAC of a fixed text under it): it tells whether two
+    runs used the same key, and lets ``reveal`` refuse another key, without saying anything about the key. Its
+    context text differs from every value ``pseudonymize`` is given, so it is no pseudonym of a real value."""
+    return hmac.new(key, KEY_ID_CONTEXT, hashlib.sha256).hexdigest()[:16]
+
+
 @cache
 def _digest(name: str) -> Any:
     if name == "sha256":

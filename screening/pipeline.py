@@ -28,6 +28,7 @@ from screening.operators import (
     GENERIC_MASK,
     KEYED,
     generalize_expr,
+    key_id,
     mask_expr,
     mask_value,
     pseudonymize_series,
@@ -369,6 +370,8 @@ def run_file(path: Path, root: Path, out_dir: Path, opts: Options) -> tuple[dict
     report = s.report(opts)
     sha = digest.hexdigest() if digest is not None else io.sha256_file(data_path)
     report["output"] = {"path": str(data_path), "format": fmt, "rows": written, "sha256": sha}
+    if keyed and opts.key is not None:
+        report["output"]["key_id"] = key_id(opts.key)
     report["residual"] = _residual(verifier, s)
     report["risk"] = _risk(qis, before, after, opts.k)
     before.close()  # its spilled group runs, if any

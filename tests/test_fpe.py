@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from cli import app
 from recognizers.cn_id_card import validate as validate_id
-from screening.errors import ConfigError
+from screening.errors import ConfigError, InputError
 from screening.fpe import Cipher, encrypt_series, kind, reveal_file
+from screening.operators import key_id
 
 ROOT = Path(__file__).parents[1]
 SAMPLES = ROOT / "samples"
@@ -229,8 +230,9 @@ def test_reveal_errors(encrypted: tuple[Path, Path], tmp_path: Path, monkeypatch
     assert code == 2 and "SCREENING_KEY" in text
     wrong = tmp_path / "wrong"
     wrong.write_bytes(b"a-wrong-key-0123456789")
-    code, text = reveal("--key-file", str(wrong))  # the name tokens do not authenticate
-    assert code == 2 and "not written by encrypt with this key" in text and "Traceback" not in text
+    code, text = reveal("--key-file", str(wrong))  # the report names the run's key
+    assert code == 2 and "this key is not the one the file was written with" in text and "Traceback" not in text
+    assert key_id(KEY) in text and key_id(wrong.read_bytes()) in text and KEY.decode() not in text
     code, text = reveal("--key-file", str(key_file), "--columns", "no_such")
     assert code == 2 and "no_such" in text
     assert not dst.exists()
@@ -240,6 +242,28 @@ def test_reveal_errors(encrypted: tuple[Path, Path], tmp_path: Path, monkeypatch
     lone.write_bytes(out.read_bytes())
     with pytest.raises(ConfigError, match="--columns"):
         reveal_file(lone, tmp_path / "x.csv", KEY)
+
+
+def test_the_report_names_the_key_by_its_id_and_reveal_checks_it(encrypted: tuple[Path, Path], tmp_path: Path) -> None:
+    out, _ = encrypted
+    report = json.loads(out.with_name("customers.report.json").read_text(encoding="utf-8"))
+    assert report["output"]["key_id"] == key_id(KEY) and re.fullmatch("[0-9a-f]{16}", key_id(KEY))
+    assert key_id(KEY) != key_id(KEY + b"x") and key_id(KEY) == key_id(bytes(KEY))
+    # A report without the id (written before it existed): a wrong key is caught where tokens fail to authenticate.
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "customers.csv").write_bytes(out.read_bytes())
+    del report["output"]["key_id"]
+    (old / "customers.report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputError, match="not written by encrypt with this key"):
+        reveal_file(old / "customers.csv", tmp_path / "x.csv", b"a-wrong-key-0123456789")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_unkeyed_run_names_no_key(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(SAMPLES / "mixed_ids.csv"), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "key_id" not in json.loads((tmp_path / "mixed_ids.report.json").read_text(encoding="utf-8"))["output"]
 
 
 def test_encrypt_without_key_stops_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
