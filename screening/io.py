@@ -1033,20 +1033,22 @@ def _as_strings(df: pl.DataFrame, expected: list[str] | None, final: Path, index
     return df.select(pl.all().cast(pl.String))
 
 
+def _cast_back(text: pa.ChunkedArray, t: pa.DataType, final: Path, name: str) -> pa.ChunkedArray | None:
+    """``text`` in type ``t`` if that gives back exactly the same text (see :func:`_as_text`), else None."""
+    try:
+        typed = text.cast(t)
+        return typed if _as_text(final, typed, t, name, 0).equals(text) else None
+    except (pa.ArrowException, InputError):
+        return None
+
+
 def _typed(table: pa.Table, schema: pa.Schema, final: Path) -> pa.Table:
     """The batch's text in the schema's types, each column checked to give back exactly the text it was made from."""
     arrays = []
     for i, field in enumerate(schema):
         text = table.column(i)
-        if field.type == pa.string():
-            arrays.append(text)
-            continue
-        try:
-            typed = text.cast(field.type)
-            same = _as_text(final, typed, field.type, field.name, 0).equals(text)
-        except (pa.ArrowException, InputError):
-            same = False
-        if not same:  # not expected: the text was made from this type by the reader
+        typed = text if field.type == pa.string() else _cast_back(text, field.type, final, field.name)
+        if typed is None:  # not expected: the first batch came back, and the reader made all the text from this type
             raise OutputError(final, f"column '{field.name}' cannot be written back as {_short_type(field.type)}")
         arrays.append(typed)
     return pa.Table.from_arrays(arrays, schema=schema)
@@ -1135,11 +1137,13 @@ def _write_parquet(
     try:
         for i, df in enumerate(batches):
             df = _as_strings(df, schema.names if schema is not None else None, final, i)
+            table = df.to_arrow().cast(pa.schema([(c, pa.string()) for c in df.columns]))
             if schema is None:
+                # A type the first batch does not come back in (a cast pyarrow lacks) is written as text throughout.
+                types = {c: t for c, t in types.items() if c in df.columns and _cast_back(table[c], t, final, c)}
                 schema = pa.schema([(c, types.get(c, pa.string())) for c in df.columns])
                 writer = pq.ParquetWriter(tmp, schema)
             assert writer is not None
-            table = df.to_arrow().cast(pa.schema([(c, pa.string()) for c in df.columns]))
             if types:
                 table = _typed(table, schema, final)
             writer.write_table(table)

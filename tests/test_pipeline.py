@@ -281,11 +281,15 @@ def test_a_typed_parquet_column_that_would_not_come_back_the_same_is_an_error(tm
     from screening.io import write_batches
 
     final = tmp_path / "o.parquet"
+    first = pl.DataFrame({"n": ["1", "2"]})
     with pytest.raises(OutputError, match="'n' cannot be written back as int64"):
-        write_batches([pl.DataFrame({"n": ["1", "x"]})], final, "parquet", types={"n": pa.int64()})
+        write_batches([first, pl.DataFrame({"n": ["3", "x"]})], final, "parquet", types={"n": pa.int64()})
     with pytest.raises(OutputError, match="'n' cannot be written back"):
-        write_batches([pl.DataFrame({"n": ["01"]})], final, "parquet", types={"n": pa.int64()})  # not its own text
+        write_batches([first, pl.DataFrame({"n": ["01"]})], final, "parquet", types={"n": pa.int64()})  # not its text
     assert not final.exists()
+    # A type the first batch does not come back in is written as text throughout.
+    write_batches([pl.DataFrame({"n": ["01", "x"]}), first], final, "parquet", types={"n": pa.int64()})
+    assert pl.read_parquet(final)["n"].to_list() == ["01", "x", "1", "2"]
 
 
 def test_expand_paths_walks_folders() -> None:
