@@ -360,6 +360,40 @@ OCTET = r"(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
 IPV4 = rf"(?<![0-9.]){OCTET}(?:\.{OCTET}){{3}}(?![0-9.])"
 
 
+YARDSTICK = """
+import sys, time
+import polars as pl
+t = time.perf_counter()
+pl.read_csv(sys.argv[1], infer_schema=False)
+print(time.perf_counter() - t)
+"""
+YARDSTICK_NOTES_MB_S = 661
+"""polars' ``read_csv`` (every column as text) on the machine of the performance notes that the pipeline issue's
+figures (0.9 s, 1.5 s, 15 to 70 minutes of Presidio) come from: 0.39 s for a 258 MB CSV."""
+
+
+def bench_yardstick(csv: Path, repeats: int) -> dict[str, Any]:
+    """How fast this machine is now, on a fixed task of the same kind as a scan: polars reading the CSV with every
+    column as text (its own two threads), in a fresh process each time. Timings here vary across a day, so the
+    figures of one run are compared with another's through this."""
+    samples = []
+    for _ in range(repeats):
+        done = subprocess.run(
+            [sys.executable, "-c", YARDSTICK, str(csv)], capture_output=True, text=True, check=True, env=os.environ
+        )
+        samples.append(float(done.stdout.strip()))
+    seconds = statistics.median(samples)
+    mb_per_s = csv.stat().st_size / MB / seconds
+    return {
+        "task": "polars read_csv of the CSV with free text, every column as text",
+        "seconds": round(seconds, 3),
+        "mb_per_s": round(mb_per_s),
+        "notes_mb_per_s": YARDSTICK_NOTES_MB_S,
+        "speed_vs_notes": round(mb_per_s / YARDSTICK_NOTES_MB_S, 2),
+        "samples": [round(x, 3) for x in samples],
+    }
+
+
 def presidio_analyzer() -> tuple[Any, tempfile.TemporaryDirectory[str]]:
     """The working recipe from perf-notes: blank zh pipeline from disk, explicit registry, no downloads."""
     import spacy
@@ -502,6 +536,12 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append("| `screening run` | | yes | not measured: `--skip-text-run` | | | | | |")
     if report["cli_skipped"]:
         lines.append(f"| `screening scan` / `run` | | | not measured: {report['cli_skipped']} | | | | | |")
+    yardstick = report.get("yardstick")
+    if yardstick:
+        lines.append(
+            f"| yardstick: polars `read_csv`, every column as text | CSV | yes | {yardstick['seconds']:.2f} | | "
+            f"{yardstick['mb_per_s']:,} | | | |"
+        )
     presidio = report.get("presidio")
     if presidio:
         lines.append(
@@ -522,6 +562,12 @@ def markdown(report: dict[str, Any]) -> str:
         "Peak RSS: `ru_maxrss` of the child (`os.wait4`). Tree anon: peak anonymous memory of the child and "
         "its subprocesses, sampled every 20-100 ms (excludes memory-mapped input)."
     )
+    if yardstick:
+        lines.append(
+            f"Yardstick: polars reads the CSV at {yardstick['mb_per_s']:,} MB/s, {yardstick['speed_vs_notes']:.2f} "
+            f"times the {yardstick['notes_mb_per_s']} MB/s of the performance notes the pipeline issue's figures "
+            "come from (this machine's speed at the time of the run)."
+        )
     if presidio:
         lines.append(
             f"Presidio: {presidio['cells']:,} cells in {presidio['sample_s']:.1f} s = "
@@ -606,6 +652,7 @@ def main() -> None:
         "cli_skipped": "",
         "text_run_skipped": args.skip_text_run,
     }
+    report["yardstick"] = bench_yardstick(files["text"]["csv"], max(args.repeats, 3))
     if args.skip_cli:
         report["cli_skipped"] = "--skip-cli"
     elif why := cli_available(args.screening):
