@@ -261,6 +261,15 @@ def _choose_encoding(p: Path, head: bytes, samples: list[tuple[int, bytes, bool]
         if has_bom:
             bad = _first_bad_byte(samples, "utf-8-sig")
             raise InputError(p, f"starts with a UTF-8 byte-order mark but is not valid utf-8 at byte {bad}")
+        head_text = samples[0][1]
+        printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head_text)
+        if head_text and printable >= 0.75 * len(head_text):  # text, with some bytes of another encoding
+            bad = _first_bad_byte(samples, "utf-8")
+            raise InputError(
+                p,
+                f"is text in an encoding other than utf-8, gbk or gb18030 (byte {bad} is not utf-8; Latin-1?); "
+                "save it as UTF-8",
+            )
         raise InputError(p, "is not text in utf-8, gbk or gb18030; it looks like binary data")
     enc = forced
     if has_bom and enc == "utf-8":

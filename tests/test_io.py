@@ -371,9 +371,10 @@ def test_unsupported_extension(tmp_path: Path) -> None:
         (b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10" * 100, "binary"),  # decodable control characters
         (b"PK\x03\x04" + b"x" * 100, "Excel"),
         ("a,b\n1,2\n".encode("utf-16"), "UTF-16"),
+        ("name,city\nJosé,Málaga\nRenée,Orléans\n".encode("latin-1"), "is text in an encoding other than"),
         (b"PAR1" + b"\x00" * 100, "Parquet"),
     ],
-    ids=["nul", "high-bytes", "controls", "zip", "utf16", "parquet-named-csv"],
+    ids=["nul", "high-bytes", "controls", "zip", "utf16", "latin1", "parquet-named-csv"],
 )
 def test_binary_garbage(tmp_path: Path, data: bytes, problem: str) -> None:
     assert problem in input_error(put(tmp_path, "garbage.csv", data))
