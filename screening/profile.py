@@ -82,15 +82,19 @@ def header_matches(rec: Recognizer, header: str) -> bool:
 
 
 def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | None:
-    """The entity the header names, preferring the longest matching word (身份证号 over 号)."""
-    best: tuple[int, int, str] | None = None
+    """The entity the header names: a word that ends the header first, since a Chinese compound names its head last
+    (收件人电话 is a phone number, 开户行账号 an account, 银行卡开户行 a bank; customer_phone likewise), then the
+    longest matching word (身份证号 over 号)."""
+    best: tuple[bool, int, int, str] | None = None
     compact, _ = _header_tokens(header)
     for rec in recognizers:
         if header_matches(rec, header):
-            length = max((len(w) for w in rec.headers if w.lower() in compact or w.lower() == compact), default=1)
-            cand = (length, -rec.priority, rec.entity)
+            words = [w.lower() for w in rec.headers if w.lower() in compact]
+            length = max(map(len, words), default=1)
+            last = any(compact.endswith(_header_word(w)[0]) for w in words)
+            cand = (last, length, -rec.priority, rec.entity)
             best = cand if best is None or cand > best else best
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 def header_names(header: str, recognizers: tuple[Recognizer, ...]) -> set[str]:

@@ -363,3 +363,26 @@ def test_run_applies_each_convention(tmp_path: Path) -> None:
         assert all(set(v) == {"*"} for v in out[name].to_list()), name
     assert all(m == "*" * 16 + v[-4:] for v, m in zip(raw["对公账户"], out["对公账户"], strict=True))
     assert rep["residual"]["clean"], rep["residual"]
+
+
+@pytest.mark.parametrize(
+    ("header", "entity"),
+    [
+        ("收件人电话", "CN_PHONE"),
+        ("联系人手机", "CN_PHONE"),
+        ("customer_phone", "CN_PHONE"),
+        ("银行卡开户行", "ORGANIZATION"),
+        ("公司地址", "CN_ADDRESS"),
+        ("身份证地址", "CN_ADDRESS"),
+        ("法人身份证", "CN_ID_CARD"),
+        ("持卡人姓名", "PERSON"),
+        ("身份证号码(必填)", "CN_ID_CARD"),
+        ("phone_model", None),
+        ("地址类型", None),
+    ],
+)
+def test_the_word_that_ends_a_header_names_it(header: str, entity: str | None) -> None:
+    from recognizers import all_recognizers
+    from screening.profile import header_entity
+
+    assert header_entity(header, all_recognizers()) == entity
