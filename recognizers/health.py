@@ -1,4 +1,6 @@
-"""HEALTH: a diagnosis, disease, symptom or allergy (诊断, 病史, 过敏史), sensitive personal information.
+"""HEALTH: a diagnosis, disease, symptom or allergy (诊断, 病史, 过敏史), sensitive personal information; a
+medication record (用药记录, GB/T 35273-2020 表A.1 个人健康生理信息) is named by its header, as drug names are not
+in the vocabulary.
 
 A cell holds one or more items separated by ``, ， ; ； 、 / +`` or spaces (``高血压, 2型糖尿病``). An item is
 
@@ -84,10 +86,10 @@ RECOGNIZER = Recognizer(
         "诊断", "诊断名称", "诊断结果", "入院诊断", "出院诊断", "门诊诊断", "临床诊断", "主要诊断", "疾病",
         "疾病名称", "病名", "病种", "病情", "病症", "症状", "主诉", "病史", "既往史", "既往病史", "现病史",
         "家族史", "家族病史", "过敏史", "药物过敏", "过敏", "慢性病", "传染病", "健康状况", "健康状态",
-        "身体状况", "残疾类别", "zhenduan", "jibing", "bingshi", "zdmc", "jbmc", "jws", "gms", "diagnosis",
-        "diagnoses", "diagnosis_name", "disease", "disease_name", "illness", "medical_history",
-        "medical_condition", "allergy", "allergies", "symptom", "symptoms", "icd", "icd10", "icd_code",
-        "icd10_code",
+        "身体状况", "残疾类别", "用药", "用药记录", "用药史", "用药情况", "yongyao", "zhenduan", "jibing",
+        "bingshi", "zdmc", "jbmc", "jws", "gms", "diagnosis", "diagnoses", "diagnosis_name", "disease",
+        "disease_name", "illness", "medical_history", "medical_condition", "medication", "medications", "allergy",
+        "allergies", "symptom", "symptoms", "icd", "icd10", "icd_code", "icd10_code",
     ),
     negative_headers=(
         "医生", "医师", "护士", "科室", "日期", "时间", "人数", "数量", "次数", "比例", "费用", "金额", "机构",

@@ -379,6 +379,8 @@ def test_run_applies_each_convention(tmp_path: Path) -> None:
         ("身份证号码(必填)", "CN_ID_CARD"),
         ("phone_model", None),
         ("地址类型", None),
+        ("用药记录", "HEALTH"),  # GB/T 35273-2020 表A.1 个人健康生理信息: 用药记录
+        ("medication", "HEALTH"),
     ],
 )
 def test_the_word_that_ends_a_header_names_it(header: str, entity: str | None) -> None:
