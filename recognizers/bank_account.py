@@ -50,7 +50,8 @@ RECOGNIZER = Recognizer(
     headers=(
         "银行账号", "银行账户", "银行账户号", "账号", "对公账户", "对公账号", "结算账户", "结算账号", "基本账户",
         "基本存款账户", "一般账户", "单位账号", "企业账号", "公司账号", "收款账户", "收款账号", "付款账户",
-        "付款账号", "开户账号", "存折号", "存折账号", "yinhangzhanghao", "zhanghao", "duigongzhanghu",
+        "付款账号", "开户账号", "开户行账号", "开户行帐号", "开户银行账号", "存折号", "存折账号",
+        "yinhangzhanghao", "zhanghao", "duigongzhanghu",
         "jiesuanzhanghu", "yhzh", "dgzh", "jszh", "skzh", "fkzh", "khzh", "account_no", "accountno", "acct_no",
         "account_number", "bank_account", "bank_acct", "bank_account_no", "settlement_account",
         "corporate_account",

@@ -68,7 +68,8 @@ RECOGNIZER = Recognizer(
     ),
     negative_headers=COMMON_NEGATIVE_HEADERS + (
         "开户行", "开户银行", "银行名称", "支行", "户名", "账户名", "持卡人", "有效期", "密码", "余额",
-        "等级", "登录", "用户名", "bank_name", "branch", "holder", "account_name", "expiry", "expire", "cvv",
+        "等级", "登录", "用户名", "用户账号", "系统账号", "平台账号", "会员", "游戏", "微信", "支付宝", "qq", "邮箱",
+        "bank_name", "branch", "holder", "account_name", "expiry", "expire", "cvv",
         "cvn", "password", "pin", "balance", "level", "login", "username",
     ),
     masked_pattern=r"^[0-9]{0,6}[ -]?\*{4}[* -]{2,18}[0-9]{3,4}$",

@@ -68,32 +68,63 @@ def _header_word(word: str) -> tuple[str, bool]:
     return (re.sub(r"[\s_\-]+", "", word), True) if word.isascii() else (word, False)
 
 
+def _hit(word: str, compact: str, tokens: frozenset[str]) -> bool:
+    w, ascii_word = _header_word(word)
+    if ascii_word:
+        return w == compact or w in tokens or (len(w) >= 4 and w in compact)
+    return w in compact
+
+
 def header_matches(rec: Recognizer, header: str) -> bool:
-    """True when a header word of ``rec`` occurs in ``header`` and none of its negative words does."""
+    """True when a header word of ``rec`` occurs in ``header`` and none of its negative words does, except a Chinese
+    negative word inside one of its header words that occurs (开户行 rules out an account column, 开户行账号 names
+    one)."""
     compact, tokens = _header_tokens(header)
+    found = [_header_word(w)[0] for w in rec.headers if _hit(w, compact, tokens)]
 
-    def hit(word: str) -> bool:
+    def vetoes(word: str) -> bool:
         w, ascii_word = _header_word(word)
-        if ascii_word:
-            return w == compact or w in tokens or (len(w) >= 4 and w in compact)
-        return w in compact
+        # (an English negative inside a header word is a spelling accident: count in bank_account still vetoes)
+        return _hit(word, compact, tokens) and (ascii_word or not any(w in f for f in found))
 
-    return any(hit(w) for w in rec.headers) and not any(hit(w) for w in rec.negative_headers)
+    return bool(found) and not any(vetoes(w) for w in rec.negative_headers)
+
+
+GENERIC_HEADS = frozenset({"name", "名称", "名字"})
+"""Words that name whatever their modifier names (diagnosis_name, 商户名称): they never make a header's head."""
 
 
 def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | None:
-    """The entity the header names: a word that ends the header first, since a Chinese compound names its head last
-    (收件人电话 is a phone number, 开户行账号 an account, 银行卡开户行 a bank; customer_phone likewise), then the
-    longest matching word (身份证号 over 号)."""
+    """The entity the header names: the one whose word ends it, since a compound puts its head last (收件人电话 is a
+    phone number, 开户行账号 an account, 银行卡开户行 a bank, contact_address an address), unless that word is a
+    generic head (:data:`GENERIC_HEADS`) or overlaps another entity's word as long or longer (card_no in
+    id_card_no; a word two entities share, 电话, heads both); then the longest matching word (身份证号 over 号)."""
+    compact, tokens = _header_tokens(header)
+    matched = [
+        (rec, [_header_word(w)[0] for w in rec.headers if _hit(w, compact, tokens)])
+        for rec in recognizers
+        if header_matches(rec, header)
+    ]
+
+    def is_head(i: int) -> bool:
+        for w in matched[i][1]:
+            if w in GENERIC_HEADS or not compact.endswith(w):
+                continue
+            start = len(compact) - len(w)
+            if not any(
+                (len(v) > len(w) or (len(v) == len(w) and v != w)) and compact.rfind(v) + len(v) > start
+                for j, (_, words) in enumerate(matched)
+                if j != i
+                for v in words
+            ):
+                return True
+        return False
+
     best: tuple[bool, int, int, str] | None = None
-    compact, _ = _header_tokens(header)
-    for rec in recognizers:
-        if header_matches(rec, header):
-            words = [w.lower() for w in rec.headers if w.lower() in compact]
-            length = max(map(len, words), default=1)
-            last = any(compact.endswith(_header_word(w)[0]) for w in words)
-            cand = (last, length, -rec.priority, rec.entity)
-            best = cand if best is None or cand > best else best
+    for i, (rec, _) in enumerate(matched):
+        length = max((len(w) for w in rec.headers if w.lower() in compact or w.lower() == compact), default=1)
+        cand = (is_head(i), length, -rec.priority, rec.entity)
+        best = cand if best is None or cand > best else best
     return best[3] if best else None
 
 

@@ -379,6 +379,17 @@ def test_run_applies_each_convention(tmp_path: Path) -> None:
         ("身份证号码(必填)", "CN_ID_CARD"),
         ("phone_model", None),
         ("地址类型", None),
+        ("contact_address", "CN_ADDRESS"),
+        ("remote_addr", "IP_ADDRESS"),
+        ("id_card_no", "CN_ID_CARD"),  # card_no ends it, but inside id_card
+        ("diagnosis_name", "HEALTH"),  # name is a generic head: the diagnosis names it
+        ("merchant_name", "ORGANIZATION"),
+        ("religion_name", "RELIGION"),
+        ("开户行账号", "BANK_ACCOUNT"),  # 开户行 alone rules out an account column, inside 开户行账号 it does not
+        ("开户行", "ORGANIZATION"),
+        ("用户账号", None),  # a login, not a bank card
+        ("支付宝账号", None),
+        ("会员卡号", None),
         ("用药记录", "HEALTH"),  # GB/T 35273-2020 表A.1 个人健康生理信息: 用药记录
         ("medication", "HEALTH"),
     ],
