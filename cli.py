@@ -331,18 +331,37 @@ def run(
             sample_mode=sample_mode,
             seed=seed,
         )
+        from screening.errors import InputError, OutputError
+
         files = expand_paths(paths)
         _reading(p for p, _ in files)
         _check_folder(out, "--out")
+        # With several inputs, one that cannot be read or written is reported and the others are still done, as by
+        # scan; the exit code is then 2. With one input its error is the command's.
+        many = len(files) > 1
         if overrides:  # a misspelt column must not silently leave data unprotected or over-redacted
-            seen = {c for path, _ in files for c in io.open_source(path, encoding=encoding).columns}
+            seen: set[str] = set()
+            for path, _ in files:
+                try:
+                    seen.update(io.open_source(path, encoding=encoding).columns)
+                except InputError:
+                    if not many:
+                        raise  # (several: reported with the file below)
             unknown = sorted(set(overrides) - seen)
             if unknown:
                 raise _fail(f"--action/--keep/--policy name no column of the input: {', '.join(unknown)}")
         failed = False
+        errors = 0
         accepted = _accepted(baseline)  # reports and CI
         for path, root in files:
-            report, stem = run_file(path, root, out, opts)
+            try:
+                report, stem = run_file(path, root, out, opts)
+            except (InputError, OutputError) as err:
+                if not many:
+                    raise
+                typer.echo(f"screening: error: {err}", err=True)
+                errors += 1
+                continue
             after_run(report, name)  # reports and CI: the registration prefill's name
             written = [stem.with_name(stem.name + ".json"), stem.with_name(stem.name + ".md")]
             _write_text(written[0], to_json(report), io)
@@ -358,6 +377,8 @@ def run(
                     f"{'clean' if report['residual']['clean'] else 'RAW VALUES LEFT'})",
                     err=True,
                 )
+        if errors:
+            return 2
         return 1 if failed else 0
 
     raise typer.Exit(_guard(debug, work))

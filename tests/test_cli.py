@@ -88,6 +88,25 @@ def test_scan_folder_one_report_per_file(tmp_path: Path) -> None:
     assert "customers.csv.report.json" in names and "merchants.parquet.report.json" in names
 
 
+def test_run_of_a_folder_goes_on_past_a_bad_file_and_exits_2(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "mixed_ids.csv", folder / "mixed_ids.csv")
+    (folder / "a_broken.csv").write_bytes(b"a,b\n1,2,3\n")  # read first, and unusable
+    (folder / "b_empty.csv").write_bytes(b"")
+    out = tmp_path / "out"
+    result = invoke("run", folder, "--out", out, "-q", "--workers", "1", "--keep", "证件号码")
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("screening: error:")]
+    assert len(errors) == 2 and "a_broken.csv: line 2 has 3 fields" in errors[0] and "b_empty.csv" in errors[1]
+    assert "Traceback" not in result.output
+    assert {p.name for p in out.iterdir()} == {"mixed_ids.csv", "mixed_ids.report.json", "mixed_ids.report.md"}
+    alone = invoke("run", folder / "a_broken.csv", "--out", tmp_path / "alone", "-q")
+    assert alone.exit_code == 2 and not (tmp_path / "alone" / "a_broken.csv").exists()
+
+
 def test_run_writes_data_and_reports(tmp_path: Path) -> None:
     result = invoke("run", SAMPLES / "customers.csv", "--out", tmp_path, "-q", "--workers", "1")
     assert result.exit_code == 0, result.output
