@@ -141,6 +141,11 @@ def _cell(x: Any) -> str:
     return str(x).replace("|", "\\|").replace("\n", " ")
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def to_markdown(report: dict[str, Any]) -> str:
     d, s = report["dataset"], report["summary"]
     lines = [
@@ -148,7 +153,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
         f"- Format: {d['format']}"
         + (f", encoding {d['encoding']}" if d.get("encoding") else "")
-        + f"; {d['rows']} rows, {d['columns']} columns, {d['bytes']} bytes",
+        + f"; {_count(d['rows'], 'row')}, {_count(d['columns'], 'column')}, {_count(d['bytes'], 'byte')}",
         f"- SHA-256: `{d['sha256']}`",
         f"- Rule pack: {report['rules']['name']} {report['rules']['version']} "
         f"(sha256 `{report['rules']['sha256'][:12]}…`)",
@@ -219,7 +224,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             lines.append(f"  - {item['name']}: {', '.join(f'{k} {v}' for k, v in item['entities'].items())}")
     if "sample" in report:
         sm = report["sample"]
-        lines.append(f"- Registration sample: `{sm['path']}` ({sm['rows']} rows, {sm['mode']})")
+        lines.append(f"- Registration sample: `{sm['path']}` ({_count(sm['rows'], 'row')}, {sm['mode']})")
     lines += _risk_lines(report.get("risk"))
     # reports and CI: the registration prefill (screening/render/markdown.py)
     from screening.render.markdown import registration_lines

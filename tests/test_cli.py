@@ -336,3 +336,10 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     advance = start("scan x.csv", 100)
     advance(50)
     advance(100)  # reaching the total stops the bar
+
+
+def test_the_markdown_report_counts_in_words(tmp_path: Path) -> None:
+    one = tmp_path / "one.csv"
+    one.write_text("姓名,手机\n张伟,13812345678\n", encoding="utf-8")
+    result = invoke("scan", one, "--format", "md", "-q")
+    assert "; 1 row, 2 columns, 33 bytes" in result.output, result.output
