@@ -1149,7 +1149,9 @@ def _write_parquet(
             table = df.to_arrow().cast(pa.schema([(c, pa.string()) for c in df.columns]))
             if schema is None:
                 # A type the first batch does not come back in (a cast pyarrow lacks) is written as text throughout.
-                types = {c: t for c, t in types.items() if c in df.columns and _cast_back(table[c], t, final, c)}
+                types = {
+                    c: t for c, t in types.items() if c in df.columns and _cast_back(table[c], t, final, c) is not None
+                }
                 schema = pa.schema([(c, types.get(c, pa.string())) for c in df.columns])
                 writer = pq.ParquetWriter(tmp, schema)
             assert writer is not None

@@ -290,6 +290,9 @@ def test_a_typed_parquet_column_that_would_not_come_back_the_same_is_an_error(tm
     # A type the first batch does not come back in is written as text throughout.
     write_batches([pl.DataFrame({"n": ["01", "x"]}), first], final, "parquet", types={"n": pa.int64()})
     assert pl.read_parquet(final)["n"].to_list() == ["01", "x", "1", "2"]
+    # An empty first batch (a file of no rows) keeps the type.
+    write_batches([pl.DataFrame({"n": pl.Series([], dtype=pl.String)})], final, "parquet", types={"n": pa.int64()})
+    assert pl.read_parquet(final).schema["n"] == pl.Int64
 
 
 def test_expand_paths_walks_folders() -> None:
