@@ -75,19 +75,24 @@ def _hit(word: str, compact: str, tokens: frozenset[str]) -> bool:
     return w in compact
 
 
-def header_matches(rec: Recognizer, header: str) -> bool:
-    """True when a header word of ``rec`` occurs in ``header`` and none of its negative words does, except a Chinese
-    negative word inside one of its header words that occurs (开户行 rules out an account column, 开户行账号 names
-    one)."""
-    compact, tokens = _header_tokens(header)
+def _matching_words(rec: Recognizer, compact: str, tokens: frozenset[str]) -> list[str]:
+    """The header words of ``rec`` in the header (as compared), or none when one of its negative words is in it too,
+    except a Chinese negative word inside one of those header words (开户行 rules out an account column, 开户行账号
+    names one; an English negative inside a header word is a spelling accident: count in bank_account still
+    vetoes)."""
     found = [_header_word(w)[0] for w in rec.headers if _hit(w, compact, tokens)]
 
     def vetoes(word: str) -> bool:
         w, ascii_word = _header_word(word)
-        # (an English negative inside a header word is a spelling accident: count in bank_account still vetoes)
         return _hit(word, compact, tokens) and (ascii_word or not any(w in f for f in found))
 
-    return bool(found) and not any(vetoes(w) for w in rec.negative_headers)
+    return found if found and not any(vetoes(w) for w in rec.negative_headers) else []
+
+
+def header_matches(rec: Recognizer, header: str) -> bool:
+    """True when a header word of ``rec`` occurs in ``header`` and no negative word rules it out
+    (:func:`_matching_words`)."""
+    return bool(_matching_words(rec, *_header_tokens(header)))
 
 
 GENERIC_HEADS = frozenset({"name", "名称", "名字"})
@@ -100,11 +105,7 @@ def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | Non
     generic head (:data:`GENERIC_HEADS`) or overlaps another entity's word as long or longer (card_no in
     id_card_no; a word two entities share, 电话, heads both); then the longest matching word (身份证号 over 号)."""
     compact, tokens = _header_tokens(header)
-    matched = [
-        (rec, [_header_word(w)[0] for w in rec.headers if _hit(w, compact, tokens)])
-        for rec in recognizers
-        if header_matches(rec, header)
-    ]
+    matched = [(rec, words) for rec in recognizers if (words := _matching_words(rec, compact, tokens))]
 
     def is_head(i: int) -> bool:
         for w in matched[i][1]:
@@ -121,9 +122,8 @@ def header_entity(header: str, recognizers: tuple[Recognizer, ...]) -> str | Non
         return False
 
     best: tuple[bool, int, int, str] | None = None
-    for i, (rec, _) in enumerate(matched):
-        length = max((len(w) for w in rec.headers if w.lower() in compact or w.lower() == compact), default=1)
-        cand = (is_head(i), length, -rec.priority, rec.entity)
+    for i, (rec, words) in enumerate(matched):
+        cand = (is_head(i), max(map(len, words)), -rec.priority, rec.entity)
         best = cand if best is None or cand > best else best
     return best[3] if best else None
 
