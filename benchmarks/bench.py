@@ -374,8 +374,9 @@ figures (0.9 s, 1.5 s, 15 to 70 minutes of Presidio) come from: 0.39 s for a 258
 
 def bench_yardstick(csv: Path, repeats: int) -> dict[str, Any]:
     """How fast this machine is now, on a fixed task of the same kind as a scan: polars reading the CSV with every
-    column as text (its own two threads), in a fresh process each time. Timings here vary across a day, so the
-    figures of one run are compared with another's through this."""
+    column as text (its own two threads), in a fresh process each time; the median of ``repeats`` runs, as the notes
+    took theirs (at least five: one run in a few takes twice as long here). Timings vary across a day, so the figures
+    of one run are compared with another's through this."""
     samples = []
     for _ in range(repeats):
         done = subprocess.run(
@@ -652,7 +653,7 @@ def main() -> None:
         "cli_skipped": "",
         "text_run_skipped": args.skip_text_run,
     }
-    report["yardstick"] = bench_yardstick(files["text"]["csv"], max(args.repeats, 3))
+    report["yardstick"] = bench_yardstick(files["text"]["csv"], max(args.repeats, 5))
     if args.skip_cli:
         report["cli_skipped"] = "--skip-cli"
     elif why := cli_available(args.screening):
