@@ -193,6 +193,7 @@ class WordScanner:
     every position Python's regex engine tried the first characters of the trie's hundreds of branches."""
 
     def __init__(self, words: Iterable[str]) -> None:
+        words = tuple(words)  # read twice below: a generator would leave the index empty
         index: dict[str, tuple[set[str], set[int]]] = {}
         self._singles: frozenset[str] = frozenset(w for w in words if len(w) == 1)
         for w in words:

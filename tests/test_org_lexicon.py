@@ -73,6 +73,8 @@ def test_word_scanner_takes_the_longest_name() -> None:
     found = [text[a:b] for a, b in scanner.spans(text)]
     assert found == ["星河银行总行", "星河银行", "星河", "银行", "a(b", "行"]
     assert not ner_model.WordScanner([]) and not list(ner_model.WordScanner([""]).spans("abc"))
+    from_generator = ner_model.WordScanner(w for w in ["星河银行", "行"])
+    assert list(from_generator.spans("星河银行和行")) == [(0, 4), (5, 6)]
 
 
 @settings(max_examples=400, deadline=None)
