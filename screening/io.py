@@ -1149,14 +1149,17 @@ def _write_parquet(
             table = df.to_arrow().cast(pa.schema([(c, pa.string()) for c in df.columns]))
             if schema is None:
                 # A type the first batch does not come back in (a cast pyarrow lacks) is written as text throughout.
-                types = {
-                    c: t for c, t in types.items() if c in df.columns and _cast_back(table[c], t, final, c) is not None
-                }
+                back = {c: _cast_back(table[c], t, final, c) for c, t in types.items() if c in df.columns}
+                types = {c: t for c, t in types.items() if back.get(c) is not None}
                 schema = pa.schema([(c, types.get(c, pa.string())) for c in df.columns])
                 writer = pq.ParquetWriter(tmp, schema)
-            assert writer is not None
-            if types:
+                if types:
+                    table = pa.Table.from_arrays(
+                        [back[c] if c in types else table[c] for c in df.columns], schema=schema
+                    )
+            elif types:
                 table = _typed(table, schema, final)
+            assert writer is not None
             writer.write_table(table)
             rows += df.height
         if writer is None:
